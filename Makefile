@@ -1,0 +1,34 @@
+# FOI Ledger: two commands for users (see README.md).
+#   make run   set up everything, import the bundled fixture reports, serve the review admin
+#   make test  set up everything and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup run extract-fixtures test test-fast bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py extract fixtures/seeds/*.txt fixtures/real/*.pdf fixtures/real/*.txt
+
+extract-fixtures: setup
+	$(PY) manage.py extract --json fixtures/seeds/*.txt fixtures/real/*.pdf fixtures/real/*.txt
+
+test: setup
+	bash scripts/test.sh
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

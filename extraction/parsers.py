@@ -1,0 +1,229 @@
+"""Read 表二, 表三 and 表四 from labelled rows into record cells, values exactly as printed.
+
+Rows are matched to the template by what their labels say (after normalising whitespace,
+punctuation and enumerators), in template order, so wrapped, vertical, renumbered (``1、``) or
+slightly renamed labels still land on the right row. A row whose cell count does not fit is
+reported, never padded or shifted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extraction.numbers import is_blank_mark, parse_cell
+from extraction.record import CellValue
+from extraction.rows import LabelledRow, SourceCell
+from extraction.schema import (
+    ACTIVE,
+    APPLICATION_ROWS,
+    APPLICATIONS,
+    REVIEW,
+    REVIEW_ROWS,
+    ROWS_ABSENT_IN_2019,
+    CellKey,
+    RowSpec,
+    Template,
+    active_rows,
+)
+
+
+@dataclass
+class TableRead:
+    table: str
+    found: bool = False
+    cells: dict[CellKey, CellValue] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """Why a row or cell could not be read; each becomes a hard finding."""
+    runs: dict[str, str] = field(default_factory=dict)
+    """Row key → digits printed with no separators between cells (to be split by a solver)."""
+    notes: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    """Labels of rows with values that match no template row."""
+
+
+# Patterns are searched in the tail of the normalised label: text accumulated before a row's own
+# label (headers, wrapped leftovers of the previous row) must not decide the match.
+_ACTIVE_PATTERNS: dict[str, str] = {
+    "rules": r"规章",
+    "normative_documents": r"规范性文件",
+    "administrative_licensing": r"行政许可",
+    "other_external_services": r"其他对外管理服务事项|其他对外管理服务",
+    "administrative_penalty": r"行政处罚",
+    "administrative_coercion": r"行政强制",
+    "administrative_fees": r"行政事业性收费",
+    "government_procurement": r"政府集中采购",
+}
+_APPLICATION_PATTERNS: dict[str, str] = {
+    "new_received": r"本年新收",
+    "carried_over": r"上年结转",
+    "granted": r"予以公开",
+    "partially_granted": r"部分公开",
+    "denied_state_secret": r"国家秘密",
+    "denied_prohibited_by_law": r"禁止公开",
+    "denied_safety_stability": r"三安全一稳定|危及",
+    "denied_third_party_rights": r"第三方合法权益",
+    "denied_internal_affairs": r"内部事务",
+    "denied_process_information": r"过程性信息",
+    "denied_law_enforcement_files": r"执法案卷",
+    "denied_administrative_query": r"行政查询",
+    "unable_not_held": r"不掌握",
+    "unable_needs_creation": r"另行制作|没有现成信息",
+    "unable_unclear_after_correction": r"仍不明确|补正后申请内容",
+    "not_processed_complaint": r"信访|举报投诉",
+    "not_processed_repeated": r"重复申请",
+    "not_processed_publications": r"公开出版物",
+    "not_processed_massive_repeated": r"大量反复",
+    "not_processed_confirm_or_reissue": r"重新出具|确认或重新",
+    "other_overdue_correction": r"逾期不补正",
+    "other_overdue_fee": r"收费通知|缴纳费用",
+    "other_other": r"其他(?:处理)?$",
+    "total": r"总计$",
+    "carried_forward": r"结转下年度",
+}
+_REVIEW_GROUP_PATTERNS: dict[str, str] = {
+    "reconsideration": r"行政复议$|^行政复议",
+    "litigation_direct": r"未经复议",
+    "litigation_after_reconsideration": r"复议后",
+}
+_TAIL_ACTIVE = 14
+_TAIL_APPLICATIONS = 48
+
+
+def _matches(pattern: str, norm: str, tail: int) -> bool:
+    return re.search(pattern, norm[-tail:]) is not None
+
+
+def _trim_blank_tail(values: list[SourceCell], wanted: int) -> list[SourceCell]:
+    """Drop empty trailing grid cells beyond the count wanted (layout padding, not printed blanks)."""
+    values = list(values)
+    while len(values) > wanted and not values[-1].text.strip():
+        values.pop()
+    return values
+
+
+def _has_content(values: list[SourceCell]) -> bool:
+    return any(v.text.strip() for v in values)
+
+
+def _place_row(read: TableRead, table: str, spec: RowSpec, row: LabelledRow, where: str) -> None:
+    wanted = len(spec.fields)
+    values = _trim_blank_tail(row.values, wanted)
+    if len(values) != wanted:
+        digits = [v.text for v in values if not is_blank_mark(v.text)]
+        if len(values) < wanted and digits and all(re.fullmatch(r"[\d ]+", d) for d in digits):
+            joined = " ".join(digits)
+            if len(joined.replace(" ", "")) >= wanted:
+                read.runs[spec.key] = joined
+        read.problems.append(
+            f"{where} {spec.label}: {len(values)} values printed where {wanted} are expected"
+            f" ({row.locator}: {' '.join(v.text for v in values) or 'none'})"
+        )
+        return
+    for fld, cell in zip(spec.fields, values):
+        parsed = parse_cell(cell.text, fld.kind)
+        if not parsed.ok:
+            read.problems.append(f"{where} {spec.label} · {fld.label}: {parsed.error} ({cell.source.locator})")
+            continue
+        read.cells[(table, spec.key, fld.key)] = CellValue(
+            value=parsed.value, raw=cell.text, note=parsed.note, source=cell.source
+        )
+
+
+def read_active(rows: list[LabelledRow], span: tuple[int, int] | None, template: Template) -> TableRead:
+    read = TableRead(ACTIVE)
+    if span is None:
+        return read
+    read.found = True
+    specs = active_rows(template)
+    pointer = 0
+    for row in rows[span[0] : span[1]]:
+        if not _has_content(row.values):
+            continue
+        for j in range(pointer, len(specs)):
+            if _matches(_ACTIVE_PATTERNS[specs[j].key], row.norm, _TAIL_ACTIVE):
+                _place_row(read, ACTIVE, specs[j], row, "表二")
+                pointer = j + 1
+                break
+        else:
+            read.unplaced.append(row.label[-30:])
+    return read
+
+
+def read_applications(rows: list[LabelledRow], span: tuple[int, int] | None, template: Template) -> TableRead:
+    read = TableRead(APPLICATIONS)
+    if span is None:
+        return read
+    read.found = True
+    pointer = 0
+    matched: dict[str, LabelledRow] = {}
+    for row in rows[span[0] : span[1]]:
+        if not _has_content(row.values):
+            continue
+        for j in range(pointer, len(APPLICATION_ROWS)):
+            spec = APPLICATION_ROWS[j]
+            if _matches(_APPLICATION_PATTERNS[spec.key], row.norm, _TAIL_APPLICATIONS):
+                _place_row(read, APPLICATIONS, spec, row, "表三")
+                matched[spec.key] = row
+                pointer = j + 1
+                break
+        else:
+            read.unplaced.append(row.label[-30:])
+    other = matched.get("other_other")
+    single_other = (
+        other is not None
+        and re.search(r"其他处理$", other.norm) is not None
+        and not any(key in matched for key in ROWS_ABSENT_IN_2019)
+    )
+    if single_other:
+        for spec in APPLICATION_ROWS:
+            if spec.key in ROWS_ABSENT_IN_2019:
+                for fld in spec.fields:
+                    read.cells[(APPLICATIONS, spec.key, fld.key)] = CellValue(
+                        value=None, raw="", note="（六）其他处理 printed as one row"
+                    )
+        if template == "2021":
+            read.notes.append("（六）其他处理 printed as one row: its values are in 3.其他, sub-rows 1 and 2 are null")
+    return read
+
+
+def read_review(rows: list[LabelledRow], span: tuple[int, int] | None) -> TableRead:
+    read = TableRead(REVIEW)
+    if span is None:
+        return read
+    read.found = True
+    value_rows = [r for r in rows[span[0] : span[1]] if _has_content(r.values)]
+    by_group: dict[str, LabelledRow] = {}
+    for row in value_rows:
+        for group, pattern in _REVIEW_GROUP_PATTERNS.items():
+            if len(_trim_blank_tail(row.values, 5)) == 5 and re.search(pattern, row.norm[-12:]):
+                by_group.setdefault(group, row)
+    if len(by_group) == 3:
+        for spec in REVIEW_ROWS:
+            _place_row(read, REVIEW, spec, by_group[spec.key], "表四")
+        return read
+    flat: list[SourceCell] = []
+    for row in value_rows:
+        flat.extend(_trim_blank_tail(row.values, 15 - len(flat)))
+        if len(flat) >= 15:
+            break
+    if len(flat) != 15:
+        digits = [v.text for v in flat if re.fullmatch(r"[\d ]+", v.text.strip() or "x")]
+        if flat and len(digits) == len(flat) and len("".join(digits).replace(" ", "")) >= 15:
+            read.runs["*"] = " ".join(d.strip() for d in digits)
+        read.problems.append(
+            f"表四: {len(flat)} values printed where 15 are expected"
+            f" ({value_rows[0].locator if value_rows else 'no value row'})"
+        )
+        return read
+    for i, spec in enumerate(REVIEW_ROWS):
+        chunk = flat[i * 5 : (i + 1) * 5]
+        for fld, cell in zip(spec.fields, chunk):
+            parsed = parse_cell(cell.text, fld.kind)
+            if not parsed.ok:
+                read.problems.append(f"表四 {spec.label} · {fld.label}: {parsed.error} ({cell.source.locator})")
+                continue
+            read.cells[(REVIEW, spec.key, fld.key)] = CellValue(
+                value=parsed.value, raw=cell.text, note=parsed.note, source=cell.source
+            )
+    return read

@@ -1,0 +1,140 @@
+"""File in → record + findings + decision out. The one entry point every caller uses.
+
+A pipeline of small steps (load → rows → title → template → tables → validate → decide), each
+a function of its own module, so that the ``extract`` command, the import pipeline, the review
+screens and the tests all run the very same code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extraction.decide import DecisionInput, decide
+from extraction.document import Document, LoadError
+from extraction.loaders import load_document
+from extraction.meta import find_title
+from extraction.parsers import TableRead, read_active, read_applications, read_review
+from extraction.prose import find_prose_claims
+from extraction.record import ExtractionResult, Finding, Record
+from extraction.rows import LabelledRow, find_rows
+from extraction.schema import TABLE_LABELS
+from extraction.templates import Regions, detect_template, find_regions
+from extraction.validation import validate
+
+PARSER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    accept_confidence: float = 0.9
+    fallback: Callable[[Document, ExtractionResult], ExtractionResult] | None = None
+    """Called when the parser could not produce a complete record (the LLM step, when configured)."""
+    accept_llm: bool = False
+
+
+@dataclass
+class ParsedReport:
+    """What the deterministic parser made of a document, before the decision."""
+
+    record: Record
+    reads: list[TableRead] = field(default_factory=list)
+    rows: list[LabelledRow] = field(default_factory=list)
+    regions: Regions | None = None
+    template_reason: str | None = None
+    prose: str = ""
+
+
+def extract_file(path: str | Path, config: ExtractConfig = ExtractConfig(), data: bytes | None = None) -> ExtractionResult:
+    """Never raises for bad input: an unreadable file is a ``failed`` result with the reason."""
+    started = time.perf_counter()
+    try:
+        document = load_document(path, data)
+    except LoadError as exc:
+        return ExtractionResult(str(path), "failed", [str(exc)], None, None)
+    except Exception as exc:  # noqa: BLE001 - a loader bug must not stop a batch; the reason says what broke
+        return ExtractionResult(str(path), "failed", [f"could not read the file ({type(exc).__name__}: {exc})"], None, None)
+    loaded = time.perf_counter()
+    result = extract_document(document, config)
+    result.path = str(path)
+    result.timings = {"load": loaded - started, "parse": time.perf_counter() - loaded}
+    return result
+
+
+def parse_document(document: Document) -> ParsedReport:
+    rows = find_rows(document)
+    title = find_title(document.text_lines())
+    regions = find_regions(rows)
+    guess = detect_template(rows, title.year)
+    record = Record(organization=title.organization, year=title.year, template=guess.template)
+    parsed = ParsedReport(record=record, rows=rows, regions=regions,
+                          template_reason=None if guess.certain and guess.template else guess.reason)
+    if guess.template is None:
+        return parsed
+    parsed.reads = [
+        read_active(rows, regions.active, guess.template),
+        read_applications(rows, regions.applications, guess.template),
+        read_review(rows, regions.review),
+    ]
+    for read in parsed.reads:
+        record.cells.update(read.cells)
+        record.notes.extend(read.notes)
+    record.fill_template_nulls()
+    first_table = min((r[0] for r in (regions.active, regions.applications) if r), default=len(rows))
+    parsed.prose = "".join(row.label + "".join(v.text for v in row.values) for row in rows[:first_table] if not row.from_table)
+    return parsed
+
+
+def extract_document(document: Document, config: ExtractConfig = ExtractConfig()) -> ExtractionResult:
+    path = document.path
+    if not document.has_text_layer:
+        result = ExtractionResult(path, "review", ["no text layer (a scanned PDF): the tables cannot be read as text"],
+                                  None, None, source_format=document.format, page_count=document.page_count)
+        return config.fallback(document, result) if config.fallback else result
+    parsed = parse_document(document)
+    regions = parsed.regions
+    title_found = parsed.record.year is not None
+    if regions is None or (regions.applications is None and regions.active is None and regions.review is None):
+        if not title_found:
+            return ExtractionResult(path, "failed", ["not an annual government information-disclosure report "
+                                                     "(no title with a year and none of the three tables found)"],
+                                    None, None, source_format=document.format, page_count=document.page_count)
+    if parsed.record.template is None and parsed.template_reason and "not in scope" in parsed.template_reason:
+        return ExtractionResult(path, "review", [parsed.template_reason], "deterministic", parsed.record,
+                                source_format=document.format, page_count=document.page_count)
+    return finish(document, parsed, config)
+
+
+def finish(document: Document, parsed: ParsedReport, config: ExtractConfig) -> ExtractionResult:
+    record = parsed.record
+    findings: list[Finding] = []
+    missing_tables: list[str] = []
+    confidence = 1.0
+    for read in parsed.reads:
+        if not read.found:
+            missing_tables.append(TABLE_LABELS[read.table])
+        findings += [Finding("P1", "hard", f"P1 {problem}") for problem in read.problems]
+        if read.unplaced:
+            confidence -= 0.05 * len(read.unplaced)
+    if not parsed.reads:
+        missing_tables = list(TABLE_LABELS.values())
+    other: list[str] = []
+    if record.organization is None or record.year is None:
+        other.append("issuing body or year not found in the title")
+    if parsed.template_reason:
+        confidence -= 0.3
+    findings += validate(record, find_prose_claims(parsed.prose))
+    decision, reasons = decide(DecisionInput(
+        findings=findings, confidence=round(confidence, 2), threshold=config.accept_confidence,
+        method="deterministic", tables_missing=missing_tables, template_reason=parsed.template_reason,
+        other_reasons=other,
+    ))
+    result = ExtractionResult(document.path, decision, reasons, "deterministic", record, findings,
+                              confidence=round(confidence, 2), source_format=document.format,
+                              page_count=document.page_count)
+    incomplete = bool(missing_tables) or any(f.code in {"P1", "I5"} for f in findings)
+    if incomplete and config.fallback is not None:
+        return config.fallback(document, result)
+    return result
