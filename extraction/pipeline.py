@@ -14,6 +14,7 @@ from pathlib import Path
 
 from extraction.decide import DecisionInput, decide
 from extraction.document import Document, LoadError
+from extraction.flattened import read_flattened
 from extraction.loaders import load_document
 from extraction.meta import find_title
 from extraction.parsers import TableRead, read_active, read_applications, read_review
@@ -78,13 +79,27 @@ def parse_document(document: Document) -> ParsedReport:
         read_applications(rows, regions.applications, guess.template),
         read_review(rows, regions.review),
     ]
+    first_table = min((r[0] for r in (regions.active, regions.applications) if r), default=len(rows))
+    parsed.prose = "".join(row.label + "".join(v.text for v in row.values) for row in rows[:first_table] if not row.from_table)
+    if document.format in ("text", "html") and any(read.problems or not read.found for read in parsed.reads):
+        flat = read_flattened(document.text_lines(), guess.template, find_prose_claims(parsed.prose))
+        parsed.reads = [_better(grid, alt) for grid, alt in zip(parsed.reads, flat, strict=True)]
     for read in parsed.reads:
         record.cells.update(read.cells)
         record.notes.extend(read.notes)
     record.fill_template_nulls()
-    first_table = min((r[0] for r in (regions.active, regions.applications) if r), default=len(rows))
-    parsed.prose = "".join(row.label + "".join(v.text for v in row.values) for row in rows[:first_table] if not row.from_table)
     return parsed
+
+
+def _better(first: TableRead, second: TableRead) -> TableRead:
+    """Prefer the reading that settled more cells (both only keep cells they read one way), then fewer problems."""
+    if not second.found:
+        return first
+    if not first.found:
+        return second
+    if (len(second.cells), -len(second.problems)) > (len(first.cells), -len(first.problems)):
+        return second
+    return first
 
 
 def extract_document(document: Document, config: ExtractConfig = ExtractConfig()) -> ExtractionResult:

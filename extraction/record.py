@@ -131,6 +131,20 @@ class Finding:
         return data
 
 
+@dataclass(frozen=True)
+class LlmCall:
+    """One call to the language model, for the usage ledger (whoever stores results stores these)."""
+
+    reason: Literal["extract", "reask"]
+    model: str
+    mode: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    status: Literal["ok", "error", "cached"] = "ok"
+    error: str | None = None
+
+
 @dataclass
 class ExtractionResult:
     path: str
@@ -143,6 +157,9 @@ class ExtractionResult:
     source_format: str | None = None
     page_count: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    llm_calls: list[LlmCall] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    """parser / prompt / model versions that produced this result."""
 
     @property
     def hard_findings(self) -> list[Finding]:

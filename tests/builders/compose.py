@@ -187,6 +187,6 @@ def compose(report: Report, style: Style) -> list[Block]:
              "推动政府信息公开工作规范有序开展。"),
         Heading(SECTIONS[5]),
         Para("依据《国务院办公厅关于印发〈政府信息公开信息处理费管理办法〉的通知》（国办函〔2020〕109号）"
-             "规定，本年度未收取信息处理费。"),
+             "规定，本年度未收取信息处理费。" if report["year"] >= 2021 else "本年度无其他需要报告的事项。"),
     ]
     return blocks

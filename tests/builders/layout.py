@@ -146,7 +146,7 @@ def table3(report: Report, style: Style) -> Grid:
     template: Template = report["template"]
     b = lambda text: bracket_label(text, style)  # noqa: E731
     rows: list[list[Cell]] = [
-        [Cell(CHECK_NOTE, rowspan=3, colspan=3, kind="header", wrap=True),
+        [Cell(b(CHECK_NOTE), rowspan=3, colspan=3, kind="header", wrap=True),
          Cell(APPLICANTS, colspan=7, kind="header")],
         [Cell(APPLICANT_COLUMNS[0].label, rowspan=2, kind="header"),
          Cell(LEGAL_PERSONS, colspan=5, kind="header"),

@@ -1,0 +1,526 @@
+"""Split table cells that a web page printed without separators: '640020470' → 64 0 0 2 0 4 70.
+
+Why: many portals flatten a table row into one run of digits. The template fixes how many cells a row
+has, and the hard identities (I1–I4 in ``shared/spec/report-schema.md``) say which readings can be the
+table as published. We never guess: a reading is accepted only when it is the *only* one that the
+printed digits and the identities allow; otherwise the candidates go to a reviewer.
+
+A space inside a run is a certain cell boundary; not every boundary has one. A cell is a number
+without leading zeros ('0' is a cell, '05' is not). Full-width digits and spaces are normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Literal
+
+from extraction.schema import (
+    ACTIVE,
+    ACTIVE_ROWS_2019,
+    ACTIVE_ROWS_2021,
+    APPLICANT_KEYS,
+    APPLICATION_ROW_KEYS,
+    APPLICATIONS,
+    RESULT_ROW_KEYS,
+    REVIEW,
+    REVIEW_FIELDS,
+    REVIEW_ROWS,
+    ROWS_ABSENT_IN_2019,
+    CellKey,
+    Template,
+)
+
+CAP = 10_000
+"""Most candidates enumerated per run: enough for any real row, bounded for absurd ones."""
+SHOWN = 20
+"""Most full assignments listed for an ambiguous table (a reviewer reads them)."""
+STATE_LIMIT = 200_000
+"""Cross-row search gives up (→ ambiguous) beyond this many partial column sums."""
+
+Kind = Literal["count", "money", "signed"]
+Cell = int | str
+Cells = tuple[Cell, ...]
+Status = Literal["solved", "ambiguous", "inconsistent", "partial"]
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "count": re.compile(r"0|[1-9]\d*"),
+    "money": re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?"),
+    "signed": re.compile(r"[+-]?(?:0|[1-9]\d*)"),
+}
+_ALLOWED = re.compile(r"[0-9.+\- ]*")
+_UNIT = re.compile(r"(.*?)\s*([元万亿千件项个条次]+)")
+
+
+class Candidates(list[Cells]):
+    """A list of readings that also says how many exist in all (``total``) and whether it was cut."""
+
+    total: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self)
+
+
+class _Run:
+    """A normalised run: digits (and '.', signs) without spaces, plus where spaces forced a cut."""
+
+    def __init__(self, run: str) -> None:
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", run)).strip()
+        if not _ALLOWED.fullmatch(text):
+            raise ValueError(f"not a run of digits: {run!r}")
+        chunks = text.split(" ") if text else []
+        self.s = "".join(chunks)
+        forced, pos = [], 0
+        for chunk in chunks:
+            pos += len(chunk)
+            forced.append(pos)
+        # limit[i]: a cell starting at i may not cross the next forced boundary.
+        self.limit = [min((p for p in forced if p > i), default=len(self.s)) for i in range(len(self.s) + 1)]
+        self._plain: dict[tuple[int, int], int] = {}
+        self._sum: dict[tuple[int, int, int, int], int] = {}
+        self._group: dict[tuple[int, int], int] = {}
+        self._cell: dict[tuple[int, int, str], Cell | None] = {}
+
+    def cell(self, i: int, j: int, kind: Kind = "count") -> Cell | None:
+        key = (i, j, kind)
+        if key not in self._cell:
+            ok = i < j <= self.limit[i] and _PATTERNS[kind].fullmatch(self.s[i:j])
+            self._cell[key] = None if not ok else self.s[i:j] if kind == "money" else int(self.s[i:j])
+        return self._cell[key]
+
+    # --- plain splits: the cell count is the only constraint -------------------------------------
+
+    def plain_count(self, i: int, kinds: tuple[Kind, ...]) -> int:
+        if not kinds:
+            return int(i == len(self.s))
+        key = (i, len(kinds))
+        if key not in self._plain:
+            self._plain[key] = sum(
+                self.plain_count(j, kinds[1:])
+                for j in range(i + 1, self.limit[i] + 1)
+                if self.cell(i, j, kinds[0]) is not None
+            )
+        return self._plain[key]
+
+    def plain(self, i: int, kinds: tuple[Kind, ...]) -> Iterator[Cells]:
+        if not kinds:
+            yield ()
+            return
+        for j in range(i + 1, self.limit[i] + 1):
+            v = self.cell(i, j, kinds[0])
+            if v is not None and self.plain_count(j, kinds[1:]):
+                for rest in self.plain(j, kinds[1:]):
+                    yield (v, *rest)
+
+    # --- balanced splits: groups of parts followed by their total (I2, I4) ----------------------
+
+    def sum_count(self, i: int, j: int, k: int, rem: int) -> int:
+        """Ways to cut s[i:j] into k counts summing to rem."""
+        if k == 1:
+            return int(self.cell(i, j) == rem)
+        key = (i, j, k, rem)
+        if key not in self._sum:
+            n = 0
+            for m in range(i + 1, min(self.limit[i], j - k + 1) + 1):
+                v = self.cell(i, m)
+                if isinstance(v, int):
+                    if v > rem:
+                        break
+                    n += self.sum_count(m, j, k - 1, rem - v)
+            self._sum[key] = n
+        return self._sum[key]
+
+    def sums(self, i: int, j: int, k: int, rem: int) -> Iterator[tuple[int, ...]]:
+        if k == 1:
+            if self.cell(i, j) == rem:
+                yield (rem,)
+            return
+        for m in range(i + 1, min(self.limit[i], j - k + 1) + 1):
+            v = self.cell(i, m)
+            if isinstance(v, int) and v <= rem and self.sum_count(m, j, k - 1, rem - v):
+                for rest in self.sums(m, j, k - 1, rem - v):
+                    yield (v, *rest)
+
+    def _group_ends(self, p: int, size: int) -> Iterator[tuple[int, int, int]]:
+        """(start of the total cell, end of the group, total) for a group of `size` cells at p."""
+        for e in range(p + size, len(self.s) + 1):
+            for t in range(p + size - 1, e):
+                total = self.cell(t, e)
+                if isinstance(total, int):
+                    yield t, e, total
+
+    def group_count(self, p: int, groups: int, size: int) -> int:
+        if groups == 0:
+            return int(p == len(self.s))
+        key = (p, groups)
+        if key not in self._group:
+            self._group[key] = sum(
+                self.sum_count(p, t, size - 1, total) * self.group_count(e, groups - 1, size)
+                for t, e, total in self._group_ends(p, size)
+            )
+        return self._group[key]
+
+    def balanced(self, p: int, groups: int, size: int) -> Iterator[tuple[int, ...]]:
+        if groups == 0:
+            yield ()
+            return
+        for t, e, total in self._group_ends(p, size):
+            if self.sum_count(p, t, size - 1, total) and self.group_count(e, groups - 1, size):
+                for parts in self.sums(p, t, size - 1, total):
+                    for rest in self.balanced(e, groups - 1, size):
+                        yield (*parts, total, *rest)
+
+
+def _collect(gen: Iterator[Cells], total: int, cap: int) -> Candidates:
+    out = Candidates(islice(gen, cap))
+    out.total = total
+    return out
+
+
+def split_candidates(run: str, n: int, cap: int = CAP) -> Candidates:
+    """Every way to read `run` as exactly n counts (at most `cap`; ``.truncated`` says if cut)."""
+    return split_cells(run, ("count",) * n, cap)
+
+
+def split_cells(run: str, kinds: Sequence[Kind], cap: int = CAP) -> Candidates:
+    """Like split_candidates, with a kind per cell: money cells are decimal strings, signed may carry ±."""
+    r, ks = _Run(run), tuple(kinds)
+    return _collect(r.plain(0, ks), r.plain_count(0, ks), cap)
+
+
+def balanced_candidates(run: str, groups: int, size: int, cap: int = CAP) -> Candidates:
+    """Readings of `run` as `groups` groups of `size` counts whose last cell is the sum of the others."""
+    r = _Run(run)
+    return _collect(r.balanced(0, groups, size), r.group_count(0, groups, size), cap)
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowReading:
+    """What one run allows on its own: every reading, or only those balancing the row (I2/I4)."""
+
+    run: str
+    raw_count: int
+    candidates: Candidates
+    balanced: bool
+    error: str | None = None
+
+    @property
+    def domain(self) -> list[Cells]:
+        """Readings the cross-row search may use: balanced ones, or the only reading there is."""
+        if self.balanced or (self.raw_count == 1 and len(self.candidates) == 1):
+            return list(self.candidates)
+        return []
+
+
+def _read(run: str, groups: int, size: int) -> RowReading:
+    """Balanced readings when there are any; otherwise every reading (for the reviewer)."""
+    try:
+        r = _Run(run)
+    except ValueError as exc:
+        return RowReading(run, 0, Candidates(), False, str(exc))
+    kinds: tuple[Kind, ...] = ("count",) * (groups * size)
+    raw = r.plain_count(0, kinds)
+    if r.group_count(0, groups, size):
+        return RowReading(run, raw, _collect(r.balanced(0, groups, size), r.group_count(0, groups, size), CAP), True)
+    return RowReading(run, raw, _collect(r.plain(0, kinds), raw, CAP), False)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """status: solved = exactly one reading satisfies every constraint (values complete);
+    ambiguous = several do (values holds rows equal in all of them, options the rest);
+    inconsistent = none does, yet every row reads one way alone (values complete, unbalanced: the
+    validator reports the breaks); partial = none does and only some rows read one way alone."""
+
+    status: Status
+    table: str
+    values: dict[str, Cells]
+    options: dict[str, tuple[Cells, ...]] = field(default_factory=dict)
+    rows: dict[str, RowReading] = field(default_factory=dict)
+    assignments: tuple[dict[str, Cells], ...] = ()
+    count: int = 0
+    cross_row: tuple[str, ...] = ()
+    hints_used: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def cells(self) -> dict[CellKey, Cell]:
+        """The settled values addressed as record cells."""
+        return {
+            (self.table, row, f): v
+            for row, vals in self.values.items()
+            for f, v in zip(self.fields[row], vals, strict=True)
+        }
+
+
+HintKey = tuple[str, str] | tuple[str, str, str]
+"""(row, field) or (table, row, field) of a cell whose value the report prints elsewhere."""
+
+
+def _hint_items(hints: Mapping[HintKey, int], table: str, index: dict[tuple[str, str], tuple[str, int]]) -> list[tuple[str, str, int, int]]:
+    """(label, option row, cell index, value) for each hint that addresses a cell of `table`."""
+    items = []
+    for key, value in sorted(hints.items(), key=str):
+        if (len(key) == 3 and key[0] != table) or (key[-2], key[-1]) not in index:
+            continue
+        row, idx = index[(key[-2], key[-1])]
+        items.append((f"{key[-2]}.{key[-1]}={value}", row, idx, value))
+    return items
+
+
+def _apply_hints(
+    options: dict[str, list[Cells]], items: list[tuple[str, str, int, int]]
+) -> tuple[dict[str, list[Cells]], list[str], list[str]]:
+    """Narrow options by cells printed elsewhere (prose totals); a hint matching nothing is ignored."""
+    out, used, notes = dict(options), [], []
+    for label, row, idx, value in items:
+        kept = [c for c in out[row] if c[idx] == value]
+        if not kept:
+            notes.append(f"hint {label} matches no reading (S3); ignored")
+        elif len(kept) < len(out[row]):
+            out[row] = kept
+            used.append(label)
+    return out, used, notes
+
+
+# --- 表三 ----------------------------------------------------------------------------------------
+
+
+def _vadd(a: tuple[int, ...], b: Cells) -> tuple[int, ...]:
+    return tuple(x + int(y) for x, y in zip(a, b, strict=True))
+
+
+@dataclass
+class _Search:
+    count: int = 0
+    usage: dict[str, Counter[Cells]] = field(default_factory=dict)
+    examples: list[dict[str, Cells]] = field(default_factory=list)
+    aborted: bool = False
+
+
+def _search(dom: dict[str, list[Cells]]) -> _Search:
+    """Count the assignments satisfying I1 and I3, and which reading of each row they use.
+
+    Forward DP over result rows on partial column sums, backward DP for usage counts."""
+    out = _Search(usage={k: Counter() for k in dom})
+    results = [k for k in RESULT_ROW_KEYS if k in dom]
+    if any(not d for d in dom.values()):
+        return out
+    zero = (0,) * 7
+    dn, dc, dt = dom["new_received"], dom["carried_over"], dom["total"]
+    df = set(dom["carried_forward"])
+    combos: list[tuple[Cells, Cells, Cells, Cells]] = []  # (n, c, f, t) with n + c = t + f
+    for t in dt:
+        for n in dn:
+            for c in dc:
+                f = tuple(int(x) + int(y) - int(z) for x, y, z in zip(n, c, t, strict=True))
+                if f in df:
+                    combos.append((n, c, f, t))
+    w1 = Counter(t for *_, t in combos)
+    bound = tuple(max(int(t[i]) for t in w1) for i in range(7)) if w1 else zero
+    fwd: list[dict[tuple[int, ...], int]] = [{zero: 1}]
+    for key in results:
+        nxt: dict[tuple[int, ...], int] = {}
+        for s, ways in fwd[-1].items():
+            for v in dom[key]:
+                s2 = _vadd(s, v)
+                if all(x <= b for x, b in zip(s2, bound, strict=True)):
+                    nxt[s2] = nxt.get(s2, 0) + ways
+        if len(nxt) > STATE_LIMIT:
+            out.aborted = True
+            return out
+        fwd.append(nxt)
+    bwd: list[dict[tuple[int, ...], int]] = [{}] * len(fwd)
+    bwd[-1] = {s: w1[s] for s in fwd[-1] if w1[s]}
+    for i in range(len(results) - 1, -1, -1):
+        bwd[i] = {s: sum(bwd[i + 1].get(_vadd(s, v), 0) for v in dom[results[i]]) for s in fwd[i]}
+        for v in dom[results[i]]:
+            used = sum(w * bwd[i + 1].get(_vadd(s, v), 0) for s, w in fwd[i].items())
+            if used:
+                out.usage[results[i]][v] += used
+    for n, c, f, t in combos:
+        ways = fwd[-1].get(tuple(int(x) for x in t), 0)
+        out.count += ways
+        for key, v in zip(("new_received", "carried_over", "carried_forward", "total"), (n, c, f, t)):
+            if ways:
+                out.usage[key][v] += ways
+
+    def back(i: int, s: tuple[int, ...]) -> Iterator[list[Cells]]:
+        if i == 0:
+            yield []
+            return
+        for v in dom[results[i - 1]]:
+            prev = tuple(x - int(y) for x, y in zip(s, v, strict=True))
+            if prev in fwd[i - 1]:
+                for head in back(i - 1, prev):
+                    yield [*head, v]
+
+    for n, c, f, t in combos:
+        for seq in back(len(results), tuple(int(x) for x in t)):
+            if len(out.examples) >= SHOWN:
+                return out
+            fixed = {"new_received": n, "carried_over": c, "carried_forward": f, "total": t}
+            out.examples.append({k: fixed[k] if k in fixed else seq[results.index(k)] for k in dom})
+    return out
+
+
+def _read_app_row(value: str | Sequence[int]) -> RowReading:
+    if not isinstance(value, str):
+        vals = tuple(value)
+        if len(vals) != 7 or not all(isinstance(v, int) and v >= 0 for v in vals):
+            return RowReading(repr(value), 0, Candidates(), False, "expected 7 non-negative ints")
+        cands = Candidates([vals])
+        cands.total = 1
+        return RowReading(" ".join(map(str, vals)), 1, cands, sum(vals[:6]) == vals[6])
+    return _read(value, 1, 7)
+
+
+def solve_applications(
+    runs: Mapping[str, str | Sequence[int]], hints: Mapping[HintKey, int] | None = None
+) -> Solution:
+    """Read 表三 from per-row runs: I2 per row first, then I1/I3 per column across rows.
+
+    Hints are cell values printed elsewhere in the same report (prose totals such as 本年度共收到70件申请):
+    they are consulted only when the identities leave several readings, only as extra constraints,
+    and every hint that narrowed a row is listed in ``hints_used``."""
+    unknown = set(runs) - set(APPLICATION_ROW_KEYS)
+    missing = set(APPLICATION_ROW_KEYS) - set(runs) - set(ROWS_ABSENT_IN_2019)
+    if unknown or missing:
+        raise ValueError(f"表三 rows: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    keys = [k for k in APPLICATION_ROW_KEYS if k in runs]
+    rows = {k: _read_app_row(runs[k]) for k in keys}
+    dom = {k: rows[k].domain for k in keys}
+    fields = {k: APPLICANT_KEYS for k in keys}
+    notes = [f"{k}: {r.error}" for k, r in rows.items() if r.error]
+    notes += [f"{k}: reads one way only but breaks I2" for k, r in rows.items() if r.domain and not r.balanced]
+    found, used = _search(dom), []
+    if (found.count > 1 or found.aborted) and hints:
+        index = {(k, c): (k, i) for k in keys for i, c in enumerate(APPLICANT_KEYS)}
+        narrowed, used, hint_notes = _apply_hints(dom, _hint_items(hints, APPLICATIONS, index))
+        notes += hint_notes
+        if used:
+            again = _search(narrowed)
+            if again.count or again.aborted:
+                found, dom = again, narrowed
+            else:
+                notes.append(f"hints {', '.join(used)} contradict every balanced reading; ignored")
+                used = []
+    truncated = any(r.candidates.truncated for r in rows.values())
+    if truncated:
+        notes.append("some row has more readings than were enumerated; not accepted")
+    if found.aborted:
+        notes.append("cross-row search too large; not accepted")
+    single = {k: d[0] for k, d in dom.items() if len(d) == 1}
+    if found.count == 0 and not found.aborted:
+        status: Status = "inconsistent" if len(single) == len(keys) and not truncated else "partial"
+        options = {k: tuple(rows[k].candidates) for k in keys if k not in single}
+        notes.append("no reading satisfies I1/I3" if all(dom.values()) else "some row has no usable reading")
+        return Solution(status, APPLICATIONS, single, options, rows, (), 0, (), tuple(used), tuple(notes), fields)
+    if found.aborted:
+        values, options, cross = single, {k: tuple(dom[k]) for k in keys if k not in single}, ()
+    else:
+        values = {k: next(iter(u)) for k, u in found.usage.items() if len(u) == 1}
+        options = {k: tuple(c for c in dom[k] if found.usage[k][c]) for k in keys if k not in values}
+        cross = tuple(k for k in keys if k in values and len(rows[k].domain) > 1)
+    status = "solved" if found.count == 1 and not truncated else "ambiguous"
+    split = [k for k in keys if isinstance(runs[k], str) and k in values]
+    if split:
+        notes.insert(0, f"solved digit runs: rows {', '.join(split)}")
+    if cross:
+        notes.append(f"settled by cross-row identities I1/I3: rows {', '.join(cross)}")
+    if used:
+        notes.append(f"hints used (printed elsewhere in the report): {', '.join(used)}")
+    examples = tuple(found.examples) if status == "ambiguous" else ()
+    return Solution(status, APPLICATIONS, values, options, rows, examples, found.count, cross, tuple(used), tuple(notes), fields)
+
+
+# --- 表四 ----------------------------------------------------------------------------------------
+
+
+def solve_review(run: str, hints: Mapping[HintKey, int] | None = None) -> Solution:
+    """Read 表四's 15 cells from one run: three groups of five, each total = sum of four (I4)."""
+    keys = [r.key for r in REVIEW_ROWS]
+    fields = {k: tuple(f.key for f in REVIEW_FIELDS) for k in keys}
+    reading = _read(run, 3, 5)
+    raw = reading.candidates
+
+    def by_group(c: Cells) -> dict[str, Cells]:
+        return {k: c[5 * i : 5 * i + 5] for i, k in enumerate(keys)}
+
+    notes: list[str] = [reading.error] if reading.error else []
+    if not reading.balanced:
+        if reading.raw_count == 1:
+            return Solution("inconsistent", REVIEW, by_group(raw[0]), {}, {REVIEW: reading},
+                            notes=("reads one way only but breaks I4",), fields=fields)
+        notes.append("no reading satisfies I4")
+        return Solution("partial", REVIEW, {}, {REVIEW: tuple(raw)}, {REVIEW: reading}, notes=tuple(notes), fields=fields)
+    bal = reading.candidates
+    cands, used = list(bal), []
+    if len(cands) > 1 and hints:
+        index = {(k, f): (REVIEW, 5 * i + j) for i, k in enumerate(keys) for j, f in enumerate(fields[k])}
+        narrowed, used, hint_notes = _apply_hints({REVIEW: cands}, _hint_items(hints, REVIEW, index))
+        cands, notes = narrowed[REVIEW], notes + hint_notes
+    groups = [by_group(c) for c in cands]
+    values = {k: groups[0][k] for k in keys if len({g[k] for g in groups}) == 1}
+    options = {k: tuple(dict.fromkeys(g[k] for g in groups)) for k in keys if k not in values}
+    status: Status = "solved" if len(cands) == 1 and not bal.truncated else "ambiguous"
+    notes.insert(0, f"solved digit runs: rows {', '.join(values)}" if values else "digit run ambiguous")
+    if used:
+        notes.append(f"hints used (printed elsewhere in the report): {', '.join(used)}")
+    return Solution(status, REVIEW, values, options, {REVIEW: reading},
+                    tuple(groups[:SHOWN]) if status == "ambiguous" else (), len(cands), (), tuple(used),
+                    tuple(notes), fields)
+
+
+# --- 表二 ----------------------------------------------------------------------------------------
+
+
+def _active_kinds(key: str, n: int, template: Template | None) -> tuple[tuple[Kind, ...], tuple[str, ...]]:
+    specs = {"2021": ACTIVE_ROWS_2021, "2019": ACTIVE_ROWS_2019}
+    for name in (template,) if template else ("2021", "2019"):
+        for row in specs[name]:
+            if row.key == key and len(row.fields) == n:
+                return tuple(f.kind for f in row.fields), tuple(f.key for f in row.fields)
+    raise ValueError(f"表二 has no row {key!r} with {n} cells")
+
+
+def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None = None) -> Solution:
+    """Read 表二 runs. No identity binds 表二, so a row is settled only when it reads one way."""
+    values: dict[str, Cells] = {}
+    options: dict[str, tuple[Cells, ...]] = {}
+    readings: dict[str, RowReading] = {}
+    fields: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for key, (run, n) in rows.items():
+        kinds, fields[key] = _active_kinds(key, n, template)
+        text = unicodedata.normalize("NFKC", run).strip()
+        unit = _UNIT.fullmatch(text)
+        if unit:
+            text = unit.group(1)
+            notes.append(f"{key}: unit {unit.group(2)!r} kept as a note")
+        try:
+            cands = split_cells(text, kinds)
+        except ValueError as exc:
+            cands = Candidates()
+            notes.append(f"{key}: {exc}")
+        readings[key] = RowReading(run, cands.total, cands, False)
+        if cands.total == 1:
+            values[key] = cands[0]
+        else:
+            options[key] = tuple(cands)
+    status: Status = "solved"
+    if any(not o for o in options.values()):
+        status = "partial"
+    elif options:
+        status = "ambiguous"
+    if values:
+        notes.insert(0, f"solved digit runs: rows {', '.join(values)}")
+    return Solution(status, ACTIVE, values, options, readings, notes=tuple(notes), fields=fields)
