@@ -7,6 +7,7 @@ screens and the tests all run the very same code.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from extraction.prose import find_prose_claims
 from extraction.record import ExtractionResult, Finding, Record
 from extraction.rows import LabelledRow, find_rows
 from extraction.schema import TABLE_LABELS
+from extraction.textnorm import normalize_text
 from extraction.templates import Regions, detect_template, find_regions
 from extraction.validation import validate
 
@@ -79,8 +81,7 @@ def parse_document(document: Document) -> ParsedReport:
         read_applications(rows, regions.applications, guess.template),
         read_review(rows, regions.review),
     ]
-    first_table = min((r[0] for r in (regions.active, regions.applications) if r), default=len(rows))
-    parsed.prose = "".join(row.label + "".join(v.text for v in row.values) for row in rows[:first_table] if not row.from_table)
+    parsed.prose = prose_before_tables(document)
     if document.format in ("text", "html") and any(read.problems or not read.found for read in parsed.reads):
         flat = read_flattened(document.text_lines(), guess.template, find_prose_claims(parsed.prose))
         parsed.reads = [_better(grid, alt) for grid, alt in zip(parsed.reads, flat, strict=True)]
@@ -89,6 +90,16 @@ def parse_document(document: Document) -> ParsedReport:
         record.notes.extend(read.notes)
     record.fill_template_nulls()
     return parsed
+
+
+_FIRST_TABLE = re.compile(r"第\s*二\s*十\s*条\s*第|勾\s*稽|信息内容\s*本年")
+
+
+def prose_before_tables(document: Document) -> str:
+    """The report's own words before its tables, where it quotes the totals that S3 compares."""
+    text = normalize_text(document.text)
+    anchor = _FIRST_TABLE.search(text)
+    return text[: anchor.start()] if anchor else text
 
 
 def _better(first: TableRead, second: TableRead) -> TableRead:

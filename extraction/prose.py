@@ -11,7 +11,31 @@ from dataclasses import dataclass
 
 from extraction.schema import APPLICATIONS, REVIEW, CellKey
 
-_NUM = r"(?P<n>\d[\d,]*)"
+_NUM = r"(?P<n>\d[\d,]*|[零〇一二两三四五六七八九十百千万]+)"
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def read_number(text: str) -> int | None:
+    """Arabic (``1,234``) or Chinese numerals (``一百零二``, ``十二``, ``两千``, ``一〇二``) as an int."""
+    text = text.replace(",", "")
+    if text.isdigit():
+        return int(text)
+    if all(ch in _CN_DIGIT for ch in text):  # digit-by-digit: 一〇二
+        return int("".join(str(_CN_DIGIT[ch]) for ch in text))
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            section += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
 _CLAUSE = r"[^。；;，,！!？?\n]"
 
 
@@ -47,7 +71,8 @@ def find_prose_claims(text: str) -> list[ProseClaim]:
         if cells in seen:
             continue
         match = pattern.search(text)
-        if match:
+        value = read_number(match.group("n")) if match else None
+        if match and value is not None:
             seen.add(cells)
-            claims.append(ProseClaim(cells, int(match.group("n").replace(",", "")), match.group(0)))
+            claims.append(ProseClaim(cells, value, " ".join(match.group(0).split())))
     return claims

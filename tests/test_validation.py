@@ -127,3 +127,18 @@ def test_s1_and_s2_against_the_previous_year() -> None:
     assert "S1 自然人: 上年结转 = 11, 2023年 结转下年度继续办理 = 10 (diff 1)" in messages
     assert any(m.startswith("S2 行政规范性文件: 上年现行有效 + 本年制发 − 本年废止 = 1619, 现行有效件数 = 1655") for m in messages)
     assert all(f.severity == "soft" for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("本年度共收到政府信息公开申请七十件。", 70),
+        ("全年新收政府信息公开申请一百零二件", 102),
+        ("共收到申请两千三百件", 2300),
+        ("收到政府信息公开申请十二件", 12),
+        ("全年共收到政府信息公开申请1,234件", 1234),
+    ],
+)
+def test_s3_reads_chinese_numerals(sentence: str, value: int) -> None:
+    claims = find_prose_claims(sentence)
+    assert [(c.cells[0][1], c.value) for c in claims] == [("new_received", value)]

@@ -100,7 +100,7 @@ def _read(path: Path, data: bytes, pdf: pdfium.PdfDocument) -> Document:
             textpage = page.get_textpage()
             try:
                 chars = _page_chars(textpage, page.get_mediabox())
-                if not chars:
+                if not any(c[0] != " " for c in chars):
                     empty_pages.append(index + 1)
                     continue
                 text = normalize_text("".join(c[0] for c in chars))
@@ -126,16 +126,20 @@ def _read(path: Path, data: bytes, pdf: pdfium.PdfDocument) -> Document:
 
 
 def _page_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float, float]) -> list[Char]:
-    """Every visible character with its loose (font-height) box; pdfium's generated spaces dropped."""
+    """Every printed character with its loose (font-height) box, real spaces included.
+
+    pdfium's generated spaces and line breaks have no usable box and are dropped; gaps are measured
+    again in ``_lines``.
+    """
     left, _, _, top = mediabox
     raw = textpage.raw
     rect = pdfium_c.FS_RECTF()
     chars: list[Char] = []
     for i in range(textpage.count_chars()):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code <= 32 or code in (0xFFFE, 0xFFFF) or not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
+        if code < 32 or code in (0xFFFE, 0xFFFF) or (code == 32 and pdfium_c.FPDFText_IsGenerated(raw, i)):
             continue
-        if rect.right <= rect.left and rect.top <= rect.bottom:
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect) or rect.right < rect.left or rect.top <= rect.bottom:
             continue
         chars.append((chr(code), rect.left - left, top - rect.top, rect.right - left, top - rect.bottom))
     return chars
@@ -348,11 +352,18 @@ def _lines(chars: list[Char], in_cell: bool = False) -> list[tuple[float, str]]:
         group.sort(key=lambda c: c[1])
         heights = sorted(c[4] - c[2] for c in group)
         gap = heights[len(heights) // 2] * _SPACE_GAP
-        parts = [group[0][0]]
-        for prev, char in zip(group, group[1:]):
-            if char[1] - prev[3] > gap and not (in_cell and _wide(prev[0]) and _wide(char[0])):
-                parts.append(" ")
+        parts: list[str] = []
+        prev: Char | None = None
+        spaced = False
+        for char in group:
+            if char[0] == " ":
+                spaced = True
+                continue
+            if prev is not None and (spaced or char[1] - prev[3] > gap):
+                if not (in_cell and _wide(prev[0]) and _wide(char[0])):
+                    parts.append(" ")
             parts.append(char[0])
-        result.append((min(c[2] for c in group), "".join(parts)))
+            prev, spaced = char, False
+        if parts:
+            result.append((min(c[2] for c in group), "".join(parts)))
     return result
-

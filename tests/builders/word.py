@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
-from .compose import Heading, Para, Table, Title, compose
+from .compose import Block, Heading, Para, Table, Title, compose
 from .layout import Cell, Grid, table3
 from .records import Report
 from .style import Style, wrap_text
@@ -149,59 +149,80 @@ def _page_break_para() -> etree._Element:
 
 def docx_document(report: Report, style: Style = Style()) -> docx.document.Document:
     """The filled document (for tests that want to inspect it before saving)."""
-    doc = _open_template()
-    body = doc.element.body
-    paras = {"".join(t.text or "" for t in p.iter(qn("w:t"))): p for p in body.findall(qn("w:p"))}
-    protos = {"title": paras["政府信息公开工作年度报告格式模板"], "heading": paras["一、总体情况"],
-              "body": paras["（文字描述）"]}
-    templates = [deepcopy(t) for t in body.findall(qn("w:tbl"))]
-    sect = body.find(qn("w:sectPr"))
-    for el in list(body):
-        if el is not sect:
-            body.remove(el)
+    return blocks_docx(compose(report, style), style, report if report["template"] == "2021" else None)
 
-    def add_para(kind: str, text: str) -> None:
-        p = deepcopy(protos[kind])
+
+def _fill_template_tables(doc_parts: _Parts, blocks: list[Block], i: int, report: Report,
+                          style: Style) -> bool:
+    """Write table block ``i`` (and its continuation) as filled copies of the template's tables."""
+    block = blocks[i]
+    assert isinstance(block, Table)
+    tbl = deepcopy(doc_parts.templates[_TEMPLATE_TABLES[block.grid.name]])
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    if isinstance(nxt, Table) and nxt.continued:
+        whole = table3(report, style)
+        after = whole.row_keys.index(style.split_table3_after_row)
+        top, bottom = _split_template(tbl, after, whole.header_rows, style.repeat_header)
+        _fill(top, block.grid, style)
+        _fill(bottom, nxt.grid, style)
+        doc_parts.add(top, _page_break_para(), bottom)
+        return True
+    _fill(tbl, block.grid, style)
+    doc_parts.add(tbl)
+    return False
+
+
+class _Parts:
+    """The template opened and emptied: its paragraph formats and tables kept as prototypes."""
+
+    def __init__(self) -> None:
+        self.doc = _open_template()
+        body = self.doc.element.body
+        paras = {"".join(t.text or "" for t in p.iter(qn("w:t"))): p for p in body.findall(qn("w:p"))}
+        self.protos = {"title": paras["政府信息公开工作年度报告格式模板"], "heading": paras["一、总体情况"],
+                       "body": paras["（文字描述）"]}
+        self.templates = [deepcopy(t) for t in body.findall(qn("w:tbl"))]
+        self.sect = body.find(qn("w:sectPr"))
+        for el in list(body):
+            if el is not self.sect:
+                body.remove(el)
+
+    def add(self, *elements: etree._Element) -> None:
+        for el in elements:
+            self.sect.addprevious(el)
+
+    def para(self, kind: str, text: str) -> None:
+        p = deepcopy(self.protos[kind])
         run = p.find(qn("w:r"))
         rpr = run.find(qn("w:rPr")) if run is not None else None
         _set_para_text(p, [text], deepcopy(rpr) if rpr is not None else None)
-        sect.addprevious(p)
+        self.add(p)
 
-    blocks = compose(report, style)
-    split_done = False
+
+def blocks_docx(blocks: list[Block], style: Style, fill_from: Report | None = None) -> docx.document.Document:
+    """Any block list as a Word document in the template's formatting. With ``fill_from`` (a 2021
+    record) the tables are the template's own, filled; otherwise they are built with merges."""
+    parts = _Parts()
+    skip_next = False
     for i, block in enumerate(blocks):
         if isinstance(block, Title):
             for line in block.lines:
-                add_para("title", line)
+                parts.para("title", line)
         elif isinstance(block, Heading):
-            add_para("heading", block.text)
+            parts.para("heading", block.text)
         elif isinstance(block, Para):
-            add_para("body", block.text)
+            parts.para("body", block.text)
         elif isinstance(block, Table):
-            if block.continued and split_done:
-                continue  # already written with its first part
-            if block.continued:
-                sect.addprevious(_page_break_para())
-            grid = block.grid
-            if report["template"] != "2021":
-                sect.addprevious(_built_table(doc, grid, style))
+            if skip_next:
+                skip_next = False  # the continuation was written with its first part
                 continue
-            tbl = deepcopy(templates[_TEMPLATE_TABLES[grid.name]])
-            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            if isinstance(nxt, Table) and nxt.continued and not split_done:
-                whole = table3(report, style)
-                after = whole.row_keys.index(style.split_table3_after_row)
-                top, bottom = _split_template(tbl, after, whole.header_rows, style.repeat_header)
-                _fill(top, grid, style)
-                _fill(bottom, nxt.grid, style)
-                sect.addprevious(top)
-                sect.addprevious(_page_break_para())
-                sect.addprevious(bottom)
-                split_done = True
-            else:
-                _fill(tbl, grid, style)
-                sect.addprevious(tbl)
-    return doc
+            if fill_from is not None:
+                skip_next = _fill_template_tables(parts, blocks, i, fill_from, style)
+                continue
+            if block.continued:
+                parts.add(_page_break_para())
+            parts.add(_built_table(parts.doc, block.grid, style))
+    return parts.doc
 
 
 def write_docx(report: Report, path: str | Path, style: Style = Style()) -> Path:
