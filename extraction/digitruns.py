@@ -19,21 +19,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Literal
 
-from extraction.schema import (
-    ACTIVE,
-    ACTIVE_ROWS_2019,
-    ACTIVE_ROWS_2021,
-    APPLICANT_KEYS,
-    APPLICATION_ROW_KEYS,
-    APPLICATIONS,
-    RESULT_ROW_KEYS,
-    REVIEW,
-    REVIEW_FIELDS,
-    REVIEW_ROWS,
-    ROWS_ABSENT_IN_2019,
-    CellKey,
-    Template,
-)
+from extraction.schema import (ACTIVE, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_KEYS,
+                               APPLICATION_ROW_KEYS, APPLICATIONS, RESULT_ROW_KEYS, REVIEW,
+                               REVIEW_FIELDS, REVIEW_ROWS, ROWS_ABSENT_IN_2019, CellKey, Template)
 
 CAP = 10_000
 """Most candidates enumerated per run: enough for any real row, bounded for absurd ones."""
@@ -75,14 +63,10 @@ class _Run:
             raise ValueError(f"not a run of digits: {run!r}")
         chunks = text.split(" ") if text else []
         self.s = "".join(chunks)
-        forced, pos = [], 0
-        for chunk in chunks:
-            pos += len(chunk)
-            forced.append(pos)
+        forced = [sum(map(len, chunks[: i + 1])) for i in range(len(chunks))]
         # limit[i]: a cell starting at i may not cross the next forced boundary.
         self.limit = [min((p for p in forced if p > i), default=len(self.s)) for i in range(len(self.s) + 1)]
-        self._plain: dict[tuple[int, int], int] = {}
-        self._sum: dict[tuple[int, int, int, int], int] = {}
+        self._ways: dict[tuple[int, int, tuple[Kind, ...], int | None], int] = {}
         self._group: dict[tuple[int, int], int] = {}
         self._cell: dict[tuple[int, int, str], Cell | None] = {}
 
@@ -93,65 +77,42 @@ class _Run:
             self._cell[key] = None if not ok else self.s[i:j] if kind == "money" else int(self.s[i:j])
         return self._cell[key]
 
-    # --- plain splits: the cell count is the only constraint -------------------------------------
-
-    def plain_count(self, i: int, kinds: tuple[Kind, ...]) -> int:
+    def ways(self, i: int, j: int, kinds: tuple[Kind, ...], rem: int | None = None) -> int:
+        """Ways to cut s[i:j] into cells of these kinds, summing to rem (None: any sum; rem implies
+        counts). Memoised: there may be astronomically many."""
         if not kinds:
-            return int(i == len(self.s))
-        key = (i, len(kinds))
-        if key not in self._plain:
-            self._plain[key] = sum(
-                self.plain_count(j, kinds[1:])
-                for j in range(i + 1, self.limit[i] + 1)
-                if self.cell(i, j, kinds[0]) is not None
-            )
-        return self._plain[key]
+            return int(i == j and rem in (None, 0))
+        key = (i, j, kinds, rem)
+        if key not in self._ways:
+            n = 0
+            for m in range(i + 1, min(self.limit[i], j - len(kinds) + 1) + 1):
+                v = self.cell(i, m, kinds[0])
+                if v is not None and rem is not None and int(v) > rem:
+                    break  # a longer count starting at i is larger still
+                if v is not None:
+                    n += self.ways(m, j, kinds[1:], None if rem is None else rem - int(v))
+            self._ways[key] = n
+        return self._ways[key]
 
-    def plain(self, i: int, kinds: tuple[Kind, ...]) -> Iterator[Cells]:
+    def cuts(self, i: int, j: int, kinds: tuple[Kind, ...], rem: int | None = None) -> Iterator[Cells]:
+        """The readings `ways` counts, in order, visiting only branches that lead somewhere."""
         if not kinds:
             yield ()
             return
-        for j in range(i + 1, self.limit[i] + 1):
-            v = self.cell(i, j, kinds[0])
-            if v is not None and self.plain_count(j, kinds[1:]):
-                for rest in self.plain(j, kinds[1:]):
-                    yield (v, *rest)
-
-    # --- balanced splits: groups of parts followed by their total (I2, I4) ----------------------
-
-    def sum_count(self, i: int, j: int, k: int, rem: int) -> int:
-        """Ways to cut s[i:j] into k counts summing to rem."""
-        if k == 1:
-            return int(self.cell(i, j) == rem)
-        key = (i, j, k, rem)
-        if key not in self._sum:
-            n = 0
-            for m in range(i + 1, min(self.limit[i], j - k + 1) + 1):
-                v = self.cell(i, m)
-                if isinstance(v, int):
-                    if v > rem:
-                        break
-                    n += self.sum_count(m, j, k - 1, rem - v)
-            self._sum[key] = n
-        return self._sum[key]
-
-    def sums(self, i: int, j: int, k: int, rem: int) -> Iterator[tuple[int, ...]]:
-        if k == 1:
-            if self.cell(i, j) == rem:
-                yield (rem,)
-            return
-        for m in range(i + 1, min(self.limit[i], j - k + 1) + 1):
-            v = self.cell(i, m)
-            if isinstance(v, int) and v <= rem and self.sum_count(m, j, k - 1, rem - v):
-                for rest in self.sums(m, j, k - 1, rem - v):
+        for m in range(i + 1, min(self.limit[i], j - len(kinds) + 1) + 1):
+            v = self.cell(i, m, kinds[0])
+            left = None if rem is None or v is None else rem - int(v)
+            if v is not None and (left is None or left >= 0) and self.ways(m, j, kinds[1:], left):
+                for rest in self.cuts(m, j, kinds[1:], left):
                     yield (v, *rest)
 
     def _group_ends(self, p: int, size: int) -> Iterator[tuple[int, int, int]]:
-        """(start of the total cell, end of the group, total) for a group of `size` cells at p."""
+        """(start of the total cell, end of the group, total) for a group of `size` cells at p.
+
+        A total is at least its longest part, so it has at least ceil(parts' digits / parts) digits."""
         for e in range(p + size, len(self.s) + 1):
             for t in range(p + size - 1, e):
-                total = self.cell(t, e)
-                if isinstance(total, int):
+                if e - t >= -(-(t - p) // (size - 1)) and isinstance(total := self.cell(t, e), int):
                     yield t, e, total
 
     def group_count(self, p: int, groups: int, size: int) -> int:
@@ -160,7 +121,7 @@ class _Run:
         key = (p, groups)
         if key not in self._group:
             self._group[key] = sum(
-                self.sum_count(p, t, size - 1, total) * self.group_count(e, groups - 1, size)
+                self.ways(p, t, ("count",) * (size - 1), total) * self.group_count(e, groups - 1, size)
                 for t, e, total in self._group_ends(p, size)
             )
         return self._group[key]
@@ -170,8 +131,9 @@ class _Run:
             yield ()
             return
         for t, e, total in self._group_ends(p, size):
-            if self.sum_count(p, t, size - 1, total) and self.group_count(e, groups - 1, size):
-                for parts in self.sums(p, t, size - 1, total):
+            parts_kinds: tuple[Kind, ...] = ("count",) * (size - 1)
+            if self.ways(p, t, parts_kinds, total) and self.group_count(e, groups - 1, size):
+                for parts in self.cuts(p, t, parts_kinds, total):
                     for rest in self.balanced(e, groups - 1, size):
                         yield (*parts, total, *rest)
 
@@ -190,7 +152,7 @@ def split_candidates(run: str, n: int, cap: int = CAP) -> Candidates:
 def split_cells(run: str, kinds: Sequence[Kind], cap: int = CAP) -> Candidates:
     """Like split_candidates, with a kind per cell: money cells are decimal strings, signed may carry ±."""
     r, ks = _Run(run), tuple(kinds)
-    return _collect(r.plain(0, ks), r.plain_count(0, ks), cap)
+    return _collect(r.cuts(0, len(r.s), ks), r.ways(0, len(r.s), ks), cap)
 
 
 def balanced_candidates(run: str, groups: int, size: int, cap: int = CAP) -> Candidates:
@@ -227,10 +189,10 @@ def _read(run: str, groups: int, size: int) -> RowReading:
     except ValueError as exc:
         return RowReading(run, 0, Candidates(), False, str(exc))
     kinds: tuple[Kind, ...] = ("count",) * (groups * size)
-    raw = r.plain_count(0, kinds)
-    if r.group_count(0, groups, size):
-        return RowReading(run, raw, _collect(r.balanced(0, groups, size), r.group_count(0, groups, size), CAP), True)
-    return RowReading(run, raw, _collect(r.plain(0, kinds), raw, CAP), False)
+    raw, bal = r.ways(0, len(r.s), kinds), r.group_count(0, groups, size)
+    if bal:
+        return RowReading(run, raw, _collect(r.balanced(0, groups, size), bal, CAP), True)
+    return RowReading(run, raw, _collect(r.cuts(0, len(r.s), kinds), raw, CAP), False)
 
 
 @dataclass(frozen=True)
@@ -265,23 +227,18 @@ HintKey = tuple[str, str] | tuple[str, str, str]
 """(row, field) or (table, row, field) of a cell whose value the report prints elsewhere."""
 
 
-def _hint_items(hints: Mapping[HintKey, int], table: str, index: dict[tuple[str, str], tuple[str, int]]) -> list[tuple[str, str, int, int]]:
-    """(label, option row, cell index, value) for each hint that addresses a cell of `table`."""
-    items = []
-    for key, value in sorted(hints.items(), key=str):
-        if (len(key) == 3 and key[0] != table) or (key[-2], key[-1]) not in index:
-            continue
-        row, idx = index[(key[-2], key[-1])]
-        items.append((f"{key[-2]}.{key[-1]}={value}", row, idx, value))
-    return items
-
-
 def _apply_hints(
-    options: dict[str, list[Cells]], items: list[tuple[str, str, int, int]]
+    options: dict[str, list[Cells]], hints: Mapping[HintKey, int], table: str,
+    index: dict[tuple[str, str], tuple[str, int]],
 ) -> tuple[dict[str, list[Cells]], list[str], list[str]]:
-    """Narrow options by cells printed elsewhere (prose totals); a hint matching nothing is ignored."""
+    """Narrow options by cells printed elsewhere (prose totals); a hint matching nothing is ignored.
+
+    index maps (row, field) to (options key, position in a reading)."""
     out, used, notes = dict(options), [], []
-    for label, row, idx, value in items:
+    for key, value in sorted(hints.items(), key=str):
+        if (len(key) == 3 and key[0] != table) or key[-2:] not in index:
+            continue
+        label, (row, idx) = f"{key[-2]}.{key[-1]}={value}", index[key[-2:]]
         kept = [c for c in out[row] if c[idx] == value]
         if not kept:
             notes.append(f"hint {label} matches no reading (S3); ignored")
@@ -346,10 +303,11 @@ def _search(dom: dict[str, list[Cells]]) -> _Search:
             used = sum(w * bwd[i + 1].get(_vadd(s, v), 0) for s, w in fwd[i].items())
             if used:
                 out.usage[results[i]][v] += used
-    for n, c, f, t in combos:
-        ways = fwd[-1].get(tuple(int(x) for x in t), 0)
+    ends = ("new_received", "carried_over", "carried_forward", "total")
+    for combo in combos:
+        ways = fwd[-1].get(tuple(map(int, combo[3])), 0)
         out.count += ways
-        for key, v in zip(("new_received", "carried_over", "carried_forward", "total"), (n, c, f, t)):
+        for key, v in zip(ends, combo):
             if ways:
                 out.usage[key][v] += ways
 
@@ -363,120 +321,115 @@ def _search(dom: dict[str, list[Cells]]) -> _Search:
                 for head in back(i - 1, prev):
                     yield [*head, v]
 
-    for n, c, f, t in combos:
-        for seq in back(len(results), tuple(int(x) for x in t)):
+    for combo in combos:
+        for seq in back(len(results), tuple(map(int, combo[3]))):
             if len(out.examples) >= SHOWN:
                 return out
-            fixed = {"new_received": n, "carried_over": c, "carried_forward": f, "total": t}
-            out.examples.append({k: fixed[k] if k in fixed else seq[results.index(k)] for k in dom})
+            out.examples.append({k: v for k, v in [*zip(ends, combo), *zip(results, seq)]})
     return out
 
 
 def _read_app_row(value: str | Sequence[int]) -> RowReading:
-    if not isinstance(value, str):
-        vals = tuple(value)
-        if len(vals) != 7 or not all(isinstance(v, int) and v >= 0 for v in vals):
-            return RowReading(repr(value), 0, Candidates(), False, "expected 7 non-negative ints")
-        cands = Candidates([vals])
-        cands.total = 1
-        return RowReading(" ".join(map(str, vals)), 1, cands, sum(vals[:6]) == vals[6])
-    return _read(value, 1, 7)
+    if isinstance(value, str):
+        return _read(value, 1, 7)
+    vals = tuple(value)
+    if len(vals) != 7 or not all(isinstance(v, int) and v >= 0 for v in vals):
+        return RowReading(repr(value), 0, Candidates(), False, "expected 7 non-negative ints")
+    return RowReading(" ".join(map(str, vals)), 1, _collect(iter([vals]), 1, 1), sum(vals[:6]) == vals[6])
 
 
 def solve_applications(
     runs: Mapping[str, str | Sequence[int]], hints: Mapping[HintKey, int] | None = None
 ) -> Solution:
-    """Read 表三 from per-row runs: I2 per row first, then I1/I3 per column across rows.
+    """Read 表三 from per-row runs (or rows already split): I2 per row first, then I1/I3 per column.
 
-    Hints are cell values printed elsewhere in the same report (prose totals such as 本年度共收到70件申请):
-    they are consulted only when the identities leave several readings, only as extra constraints,
-    and every hint that narrowed a row is listed in ``hints_used``."""
+    The 2019 template's missing rows (other_overdue_*) may be left out. Hints are cell values printed
+    elsewhere in the same report (prose totals such as 本年度共收到70件申请): they are consulted only
+    when the identities leave several readings, only as extra constraints, and every hint that
+    narrowed a row is listed in ``hints_used``."""
     unknown = set(runs) - set(APPLICATION_ROW_KEYS)
     missing = set(APPLICATION_ROW_KEYS) - set(runs) - set(ROWS_ABSENT_IN_2019)
     if unknown or missing:
         raise ValueError(f"表三 rows: unknown {sorted(unknown)}, missing {sorted(missing)}")
     keys = [k for k in APPLICATION_ROW_KEYS if k in runs]
     rows = {k: _read_app_row(runs[k]) for k in keys}
-    dom = {k: rows[k].domain for k in keys}
-    fields = {k: APPLICANT_KEYS for k in keys}
+    dom, fields = {k: rows[k].domain for k in keys}, {k: APPLICANT_KEYS for k in keys}
     notes = [f"{k}: {r.error}" for k, r in rows.items() if r.error]
     notes += [f"{k}: reads one way only but breaks I2" for k, r in rows.items() if r.domain and not r.balanced]
     found, used = _search(dom), []
     if (found.count > 1 or found.aborted) and hints:
         index = {(k, c): (k, i) for k in keys for i, c in enumerate(APPLICANT_KEYS)}
-        narrowed, used, hint_notes = _apply_hints(dom, _hint_items(hints, APPLICATIONS, index))
+        narrowed, used, hint_notes = _apply_hints(dom, hints, APPLICATIONS, index)
         notes += hint_notes
-        if used:
-            again = _search(narrowed)
-            if again.count or again.aborted:
-                found, dom = again, narrowed
-            else:
-                notes.append(f"hints {', '.join(used)} contradict every balanced reading; ignored")
-                used = []
-    truncated = any(r.candidates.truncated for r in rows.values())
-    if truncated:
-        notes.append("some row has more readings than were enumerated; not accepted")
-    if found.aborted:
-        notes.append("cross-row search too large; not accepted")
+        again = _search(narrowed) if used else found
+        if again.count or again.aborted:
+            found, dom = again, narrowed
+        else:
+            notes.append(f"hints {', '.join(used)} contradict every balanced reading; ignored")
+            used = []
+    truncated = any(r.balanced and r.candidates.truncated for r in rows.values())
+    notes += ["some row has more readings than were enumerated"] if truncated else []
+    notes += ["cross-row search too large"] if found.aborted else []
     single = {k: d[0] for k, d in dom.items() if len(d) == 1}
-    if found.count == 0 and not found.aborted:
-        status: Status = "inconsistent" if len(single) == len(keys) and not truncated else "partial"
-        options = {k: tuple(rows[k].candidates) for k in keys if k not in single}
-        notes.append("no reading satisfies I1/I3" if all(dom.values()) else "some row has no usable reading")
-        return Solution(status, APPLICATIONS, single, options, rows, (), 0, (), tuple(used), tuple(notes), fields)
-    if found.aborted:
-        values, options, cross = single, {k: tuple(dom[k]) for k in keys if k not in single}, ()
+    cross: tuple[str, ...] = ()
+    if found.count == 0 or found.aborted:
+        values, options = single, {k: tuple(dom[k] or rows[k].candidates) for k in keys if k not in single}
+        if not found.aborted:
+            notes.append("no reading satisfies I1/I3" if all(dom.values()) else "some row has no usable reading")
     else:
         values = {k: next(iter(u)) for k, u in found.usage.items() if len(u) == 1}
         options = {k: tuple(c for c in dom[k] if found.usage[k][c]) for k in keys if k not in values}
         cross = tuple(k for k in keys if k in values and len(rows[k].domain) > 1)
-    status = "solved" if found.count == 1 and not truncated else "ambiguous"
-    split = [k for k in keys if isinstance(runs[k], str) and k in values]
-    if split:
+    if found.count == 1 and not truncated:
+        status: Status = "solved"
+    elif found.count or found.aborted:
+        status = "ambiguous"
+    else:
+        status = "inconsistent" if len(values) == len(keys) else "partial"
+    if split := [k for k in keys if isinstance(runs[k], str) and k in values]:
         notes.insert(0, f"solved digit runs: rows {', '.join(split)}")
     if cross:
         notes.append(f"settled by cross-row identities I1/I3: rows {', '.join(cross)}")
     if used:
         notes.append(f"hints used (printed elsewhere in the report): {', '.join(used)}")
     examples = tuple(found.examples) if status == "ambiguous" else ()
-    return Solution(status, APPLICATIONS, values, options, rows, examples, found.count, cross, tuple(used), tuple(notes), fields)
+    return Solution(status, APPLICATIONS, values, options, rows, examples, found.count, cross,
+                    tuple(used), tuple(notes), fields)
 
 
 # --- 表四 ----------------------------------------------------------------------------------------
 
 
 def solve_review(run: str, hints: Mapping[HintKey, int] | None = None) -> Solution:
-    """Read 表四's 15 cells from one run: three groups of five, each total = sum of four (I4)."""
+    """Read 表四's 15 cells from one run: three groups of five, each total = sum of four (I4).
+
+    Without a balanced reading, the readings of the digits alone are shown (values: groups that read
+    the same in all of them)."""
     keys = [r.key for r in REVIEW_ROWS]
     fields = {k: tuple(f.key for f in REVIEW_FIELDS) for k in keys}
     reading = _read(run, 3, 5)
-    raw = reading.candidates
-
-    def by_group(c: Cells) -> dict[str, Cells]:
-        return {k: c[5 * i : 5 * i + 5] for i, k in enumerate(keys)}
-
-    notes: list[str] = [reading.error] if reading.error else []
-    if not reading.balanced:
-        if reading.raw_count == 1:
-            return Solution("inconsistent", REVIEW, by_group(raw[0]), {}, {REVIEW: reading},
-                            notes=("reads one way only but breaks I4",), fields=fields)
-        notes.append("no reading satisfies I4")
-        return Solution("partial", REVIEW, {}, {REVIEW: tuple(raw)}, {REVIEW: reading}, notes=tuple(notes), fields=fields)
-    bal = reading.candidates
-    cands, used = list(bal), []
-    if len(cands) > 1 and hints:
+    cands, used, notes = list(reading.candidates), [], [reading.error] if reading.error else []
+    if reading.balanced and len(cands) > 1 and hints:
         index = {(k, f): (REVIEW, 5 * i + j) for i, k in enumerate(keys) for j, f in enumerate(fields[k])}
-        narrowed, used, hint_notes = _apply_hints({REVIEW: cands}, _hint_items(hints, REVIEW, index))
+        narrowed, used, hint_notes = _apply_hints({REVIEW: cands}, hints, REVIEW, index)
         cands, notes = narrowed[REVIEW], notes + hint_notes
-    groups = [by_group(c) for c in cands]
-    values = {k: groups[0][k] for k in keys if len({g[k] for g in groups}) == 1}
+    groups = [{k: c[5 * i : 5 * i + 5] for i, k in enumerate(keys)} for c in cands]
+    values = {k: groups[0][k] for k in keys if groups and len({g[k] for g in groups}) == 1}
+    if reading.candidates.truncated:
+        values = {}
     options = {k: tuple(dict.fromkeys(g[k] for g in groups)) for k in keys if k not in values}
-    status: Status = "solved" if len(cands) == 1 and not bal.truncated else "ambiguous"
-    notes.insert(0, f"solved digit runs: rows {', '.join(values)}" if values else "digit run ambiguous")
+    if reading.balanced:
+        status: Status = "solved" if len(cands) == 1 and not reading.candidates.truncated else "ambiguous"
+    else:
+        status = "inconsistent" if reading.raw_count == 1 else "partial"
+        notes.append("no reading satisfies I4")
+    if values:
+        notes.insert(0, f"solved digit runs: rows {', '.join(values)}")
     if used:
         notes.append(f"hints used (printed elsewhere in the report): {', '.join(used)}")
-    return Solution(status, REVIEW, values, options, {REVIEW: reading},
-                    tuple(groups[:SHOWN]) if status == "ambiguous" else (), len(cands), (), tuple(used),
+    shown = tuple(groups[:SHOWN]) if status != "solved" else ()
+    count = 0 if not reading.balanced else len(cands) if used else reading.candidates.total
+    return Solution(status, REVIEW, values, options, {REVIEW: reading}, shown, count, (), tuple(used),
                     tuple(notes), fields)
 
 

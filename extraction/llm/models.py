@@ -31,19 +31,26 @@ from extraction.schema import (
 )
 
 
-def _drop_titles(schema: dict[str, Any]) -> None:
-    """Pydantic adds a ``title`` to every property; they repeat the key and cost prompt tokens."""
-    schema.pop("title", None)
+def _compact(schema: dict[str, Any]) -> None:
+    """Trim what costs prompt tokens and tells the model nothing: pydantic's per-property ``title``
+    (it repeats the key) and ``anyOf: [{type: X}, {type: null}]`` (same as ``type: [X, null]``).
+    The model's own title stays: instructor names the tool after it."""
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
+        options = prop.get("anyOf")
+        if options and all(set(o) == {"type"} for o in options):
+            prop["type"] = [o["type"] for o in options]
+            del prop["anyOf"]
 
 
-_CONFIG = ConfigDict(extra="ignore", json_schema_extra=_drop_titles)
+_CONFIG = ConfigDict(extra="ignore", json_schema_extra=_compact)
 
 
 def _blank_or_number(value: Any) -> Any:
     """Accept what a model writes for a printed cell: blank marks are null, full-width digits and
     thousands separators are read. Nothing else is changed; a wrong type fails validation."""
+    if isinstance(value, bool):
+        raise ValueError("true/false is not a count")
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
         if text in BLANK_MARKS or text.lower() in {"null", "none"}:
@@ -138,9 +145,17 @@ def _row_type(table: str, row: RowSpec, applicant_row: type[BaseModel], review_r
 
 
 def _row_description(table: str, row: RowSpec, template: Template) -> str:
+    """The row's label, long ones cut where they become a gloss (``（二）部分公开（区分处理的…``)."""
     if table == APPLICATIONS and template == "2019" and row.key == "other_other":
         return "（六）其他处理"
-    return row.label
+    return short_label(row.label)
+
+
+def short_label(label: str, limit: int = 24) -> str:
+    if len(label) <= limit:
+        return label
+    cut = min((i for i in (label.find("（", 4), label.find("、", 4)) if i > 0), default=limit)
+    return label[:min(cut, limit)] + "…"
 
 
 def answer_to_report(answer: BaseModel, template: Template) -> dict[str, Any]:

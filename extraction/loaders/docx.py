@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
-from extraction.loaders.html import join_wrapped_lines, squash_whitespace
+from extraction.loaders.html import squash_whitespace
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -67,7 +67,8 @@ class DocxLoader:
         body = root.find(f"{W}body")
         if body is None:
             raise LoadError("corrupt DOCX: word/document.xml has no body")
-        return Document(path=str(path), format="docx", blocks=_body_blocks(body), page_count=1)
+        blocks = _body_blocks(body, fallbacks=b"Fallback>" in xml)
+        return Document(path=str(path), format="docx", blocks=blocks, page_count=1)
 
 
 def _children(el: etree._Element) -> Iterator[etree._Element]:
@@ -79,15 +80,15 @@ def _children(el: etree._Element) -> Iterator[etree._Element]:
             yield child
 
 
-def _body_blocks(body: etree._Element) -> list[Block]:
+def _body_blocks(body: etree._Element, fallbacks: bool) -> list[Block]:
     blocks: list[Block] = []
     lines: list[str] = []
     tables = 0
     for child in _children(body):
         if child.tag == _P:
-            lines.extend(line for line in _paragraph_lines(child) if line)
+            lines.extend(line for line in _paragraph_lines(child, fallbacks) if line)
         elif child.tag == _TBL:
-            rows = table_grid(child)
+            rows = table_grid(child, fallbacks)
             if not rows or len(rows[0]) < 2:  # a one-column frame around text is layout, not data
                 lines.extend(cell.text for row in rows for cell in row if cell is not None and cell.text)
                 continue
@@ -101,45 +102,92 @@ def _body_blocks(body: etree._Element) -> list[Block]:
     return blocks
 
 
-_TEXT_TAGS = (f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen", f"{W}ptab")
+_T, _BR, _CR, _TAB, _NBH = f"{W}t", f"{W}br", f"{W}cr", f"{W}tab", f"{W}noBreakHyphen"
+_SPAN, _VMERGE, _HMERGE, _BEFORE, _AFTER = (f"{W}gridSpan", f"{W}vMerge", f"{W}hMerge", f"{W}gridBefore",
+                                            f"{W}gridAfter")
+_TEXT_TAGS = (_P, _T, _BR, _CR, _TAB, _NBH)
+_TRPR, _TCPR = f"{W}trPr", f"{W}tcPr"
+_PIECES = {_BR: "\n", _CR: "\n", _P: "\n", _TAB: " ", _NBH: "-"}
 
 
-def _paragraph_lines(p: etree._Element) -> list[str]:
-    """A paragraph's text split at manual line breaks, normalised; text boxes' fallbacks skipped."""
-    skip_fallback = p.find(f".//{MC_FALLBACK}") is not None
+def _in_fallback(el: etree._Element) -> bool:
+    return any(a.tag == MC_FALLBACK for a in el.iterancestors())
+
+
+def _paragraph_lines(p: etree._Element, fallbacks: bool) -> list[str]:
+    """A paragraph's text split at manual line breaks, normalised; text boxes' VML copies skipped."""
     parts: list[str] = []
     for el in p.iter(*_TEXT_TAGS):
-        if skip_fallback and any(a.tag == MC_FALLBACK for a in el.iterancestors()):
+        if fallbacks and _in_fallback(el):
             continue
-        tag = el.tag
-        if tag == f"{W}t":
-            parts.append(el.text or "")
-        elif tag in (f"{W}br", f"{W}cr"):
-            parts.append("\n")
-        elif tag == f"{W}noBreakHyphen":
-            parts.append("-")
-        else:
-            parts.append(" ")
+        parts.append((el.text or "") if el.tag == _T else _PIECES.get(el.tag, ""))
     return [squash_whitespace(line) for line in "".join(parts).split("\n")]
 
 
-def _cell_text(tc: etree._Element) -> str:
-    lines: list[str] = []
-    for child in _children(tc):
-        if child.tag == _P:
-            lines.extend(_paragraph_lines(child))
-        elif child.tag == _TBL:  # a table inside a cell: read its text into the cell
-            lines.extend(c.text for row in table_grid(child) for c in row if c is not None)
-    return join_wrapped_lines(lines)
-
-
-def _int_val(el: etree._Element | None, default: int) -> int:
-    if el is None:
-        return default
+def _int_val(el: etree._Element, default: int) -> int:
     try:
         return max(0, min(int(el.get(_VAL, default)), 1000))
     except ValueError:
         return default
+
+
+class _Tc:
+    """One w:tc as read from the stream: its grid span, merge marks and text pieces."""
+
+    __slots__ = ("span", "vmerge", "hmerge", "parts")
+
+    def __init__(self) -> None:
+        self.span = 1
+        self.vmerge: str | None = None
+        self.hmerge: str | None = None
+        self.parts: list[str] = []
+
+
+class _Tr:
+    __slots__ = ("before", "after", "cells")
+
+    def __init__(self) -> None:
+        self.before = 0
+        self.after = 0
+        self.cells: list[_Tc] = []
+
+
+def _read_rows(tbl: etree._Element, fallbacks: bool) -> list[_Tr]:
+    """Rows and cells with their merge marks (from w:trPr / w:tcPr) and text pieces.
+
+    A cell's text is every run inside it, a table nested in the cell included (read as lines).
+    """
+    rows: list[_Tr] = []
+    for tr in _children(tbl):
+        if tr.tag != _TR:
+            continue
+        row = _Tr()
+        rows.append(row)
+        for el in tr:
+            if el.tag == _TRPR:
+                for prop in el:
+                    if prop.tag == _BEFORE:
+                        row.before = _int_val(prop, 0)
+                    elif prop.tag == _AFTER:
+                        row.after = _int_val(prop, 0)
+        for tc in _children(tr):
+            if tc.tag != _TC:
+                continue
+            cell = _Tc()
+            row.cells.append(cell)
+            if len(tc) and tc[0].tag == _TCPR:
+                for prop in tc[0]:
+                    if prop.tag == _SPAN:
+                        cell.span = max(1, _int_val(prop, 1))
+                    elif prop.tag == _VMERGE:
+                        cell.vmerge = prop.get(_VAL, "continue")
+                    elif prop.tag == _HMERGE:
+                        cell.hmerge = prop.get(_VAL, "continue")
+            for el in tc.iter(*_TEXT_TAGS):
+                if fallbacks and _in_fallback(el):
+                    continue
+                cell.parts.append((el.text or "") if el.tag == _T else _PIECES.get(el.tag, ""))
+    return rows
 
 
 class _Origin:
@@ -149,36 +197,37 @@ class _Origin:
         self.row, self.col, self.text, self.rowspan, self.colspan = row, col, text, 1, colspan
 
 
-def table_grid(tbl: etree._Element) -> list[list[GridCell | None]]:
-    """Logical grid of a w:tbl: merges at their origin cell, covered positions ``None``."""
+def table_grid(tbl: etree._Element, fallbacks: bool = False) -> list[list[GridCell | None]]:
+    """Logical grid of a w:tbl: merges at their origin cell, covered positions ``None``.
+
+    ``w:gridSpan`` is a colspan; ``w:vMerge`` restart opens a vertical merge per grid column and a
+    continue cell extends it; legacy ``w:hMerge`` continue cells widen the cell to their left.
+    """
     grid_cols = len(tbl.findall(f"{W}tblGrid/{W}gridCol"))
     origins: dict[tuple[int, int], _Origin] = {}
     vertical: dict[int, _Origin] = {}
-    rows = [tr for tr in _children(tbl) if tr.tag == _TR]
+    rows = _read_rows(tbl, fallbacks)
     width = grid_cols
     for r, tr in enumerate(rows):
-        c = _int_val(tr.find(f"{W}trPr/{W}gridBefore"), 0)
+        c = tr.before
         left: _Origin | None = None
-        for tc in (el for el in _children(tr) if el.tag == _TC):
-            span = max(1, _int_val(tc.find(f"{W}tcPr/{W}gridSpan"), 1))
-            vmerge = tc.find(f"{W}tcPr/{W}vMerge")
-            hmerge = tc.find(f"{W}tcPr/{W}hMerge")
-            if vmerge is not None and vmerge.get(_VAL, "continue") != "restart" and c in vertical:
+        for tc in tr.cells:
+            if tc.vmerge is not None and tc.vmerge != "restart" and c in vertical:
                 origin = vertical[c]
                 origin.rowspan = max(origin.rowspan, r - origin.row + 1)
-            elif hmerge is not None and hmerge.get(_VAL, "continue") != "restart" and left is not None:
-                left.colspan += span
+            elif tc.hmerge is not None and tc.hmerge != "restart" and left is not None:
+                left.colspan += tc.span
             else:
-                origin = _Origin(r, c, _cell_text(tc), span)
+                origin = _Origin(r, c, squash_whitespace("".join(tc.parts)), tc.span)
                 origins[(r, c)] = origin
                 left = origin
-                for col in range(c, c + span):
-                    if vmerge is not None:
+                for col in range(c, c + tc.span):
+                    if tc.vmerge is not None:
                         vertical[col] = origin
                     else:
                         vertical.pop(col, None)
-            c += span
-        width = max(width, c + _int_val(tr.find(f"{W}trPr/{W}gridAfter"), 0))
+            c += tc.span
+        width = max(width, c + tr.after)
     grid: list[list[GridCell | None]] = [[None] * width for _ in rows]
     for (r, c), o in origins.items():
         grid[r][c] = GridCell(o.text, rowspan=o.rowspan, colspan=min(o.colspan, width - c))

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import lxml.html
 from lxml import etree
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
@@ -31,6 +30,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
 _MAX_SPAN = 1000
+_PARSER = etree.HTMLParser(no_network=True)
+"""Plain elements, not lxml.html's: its per-element class lookup tripled the walk time."""
 
 
 def _needs_space(left: str, right: str) -> bool:
@@ -59,6 +60,8 @@ def join_wrapped_lines(lines: Iterable[str]) -> str:
 def squash_whitespace(text: str) -> str:
     """Normalise, then collapse whitespace: a run with a line break joins like a wrapped line."""
     text = normalize_text(text)
+    if "\n" not in text and "\r" not in text:
+        return " ".join(text.split())
 
     def replace(match: re.Match[str]) -> str:
         run = match.group()
@@ -121,7 +124,9 @@ class HtmlLoader:
     def load(self, path: Path, data: bytes) -> Document:
         text = _CONTROL.sub("", _XML_DECL.sub("", _decode(data), count=1))
         try:
-            root = lxml.html.document_fromstring(text)
+            root = etree.fromstring(text, _PARSER)
+            if root is None:
+                raise LoadError("HTML page has no text")
         except (etree.ParserError, ValueError) as exc:
             raise LoadError(f"unreadable HTML: {exc}") from exc
         except Exception as exc:  # lxml raises a few C-level error types on pathological markup
@@ -139,7 +144,7 @@ def _html_blocks(root: etree._Element) -> list[Block]:
     builder = _Builder(tables=True)
     title = root.find(".//title")
     if title is not None:
-        line = squash_whitespace(title.text_content())
+        line = squash_whitespace("".join(title.itertext()))
         if line:
             builder.blocks.append(TextBlock(lines=[line], locator="html title"))
     body = root.find("body")
@@ -175,7 +180,8 @@ class _Builder:
         tag = el.tag
         if not isinstance(tag, str):  # comment or processing instruction: only its tail is text
             return
-        tag = tag.rsplit("}", 1)[-1].lower()
+        if "}" in tag:
+            tag = tag.rsplit("}", 1)[-1]
         if tag in _SKIP_TAGS:
             return
         if tag == "br":
@@ -185,7 +191,7 @@ class _Builder:
             rows = table_grid(el)
             if rows and len(rows[0]) >= 2:
                 for caption in el.xpath("./caption"):
-                    self.parts.append(caption.text_content())
+                    self.parts.append("".join(caption.itertext()))
                 self.flush()
                 self.table_count += 1
                 self.blocks.append(TableBlock(rows=rows, locator=f"table {self.table_count}"))
@@ -216,31 +222,65 @@ def _span(value: str | None, zero_means_rest: bool) -> int:
     return min(span, _MAX_SPAN) if span > 0 else 1
 
 
-def cell_text(el: etree._Element) -> str:
-    """A cell's text: its lines (<br>, <p>, source line breaks) joined by the wrapped-line rule."""
-    builder = _Builder(tables=False)
-    builder.walk(el)
-    builder.newline()
-    return join_wrapped_lines(builder.lines)
+_TABLE_PARTS = etree.XPath(".//tr | .//td | .//th | .//br | .//p | .//div | .//li | .//text()")
+"""A table's rows, cells, line-breaking elements and text nodes in document order, in one C query."""
+_TABLE_PARTS_FILTERED = etree.XPath(
+    ".//tr | .//td | .//th | .//br | .//p | .//div | .//li"
+    " | .//text()[not(ancestor::script or ancestor::style or ancestor::caption)]"
+)
+"""The same without script, style and caption text: slower, used only when a table holds those."""
+_HAS_NOISE = etree.XPath("boolean(.//script | .//style | .//caption)")
+
+
+def _row_cells(table: etree._Element) -> list[list[tuple[etree._Element, list[str]]]]:
+    """Rows of (cell element, text pieces); a line-breaking element inside a cell is a newline."""
+    rows: list[list[tuple[etree._Element, list[str]]]] = []
+    parts: list[str] | None = None
+    query = _TABLE_PARTS_FILTERED if _HAS_NOISE(table) else _TABLE_PARTS
+    for item in query(table):
+        if isinstance(item, str):
+            if parts is not None:
+                parts.append(item)
+            continue
+        tag = item.tag
+        if tag == "tr":
+            rows.append([])
+            parts = None
+        elif tag in ("td", "th"):
+            if not rows:
+                rows.append([])
+            parts = []
+            rows[-1].append((item, parts))
+        elif parts is not None:
+            parts.append("\n")
+    return rows
 
 
 def table_grid(table: etree._Element) -> list[list[GridCell | None]]:
-    """Logical grid of one table: each merged cell at its origin, covered positions ``None``."""
-    trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-    n_rows = len(trs)
+    """Logical grid of one table: each merged cell at its origin, covered positions ``None``.
+
+    Cell text: line-breaking elements become newlines and ``squash_whitespace`` joins across them
+    exactly as ``join_wrapped_lines`` does.
+    """
+    rows = _row_cells(table)
+    n_rows = len(rows)
     occupied: set[tuple[int, int]] = set()
     origins: list[tuple[int, int, GridCell]] = []
     width = 0
-    for r, tr in enumerate(trs):
+    for r, cells in enumerate(rows):
         c = 0
-        for td in tr.xpath("./td|./th"):
+        for td, parts in cells:
             while (r, c) in occupied:
                 c += 1
             rowspan = _span(td.get("rowspan"), zero_means_rest=True)
             rowspan = n_rows - r if rowspan == 0 else min(rowspan, n_rows - r)
             colspan = _span(td.get("colspan"), zero_means_rest=False)
-            occupied.update((r + i, c + j) for i in range(rowspan) for j in range(colspan))
-            origins.append((r, c, GridCell(cell_text(td), rowspan=rowspan, colspan=colspan)))
+            if rowspan == colspan == 1:
+                occupied.add((r, c))
+            else:
+                occupied.update((r + i, c + j) for i in range(rowspan) for j in range(colspan))
+            text = squash_whitespace("".join(parts))
+            origins.append((r, c, GridCell(text, rowspan=rowspan, colspan=colspan)))
             c += colspan
             width = max(width, c)
     width = max([width] + [c + 1 for _, c in occupied])

@@ -1,11 +1,12 @@
 """PDF loader: pypdfium2 reads text and ruling lines, pdfplumber's table finder builds the grids.
 
 Why not plain pdfplumber: its pdfminer content-stream parse costs ~60 ms a page, and every page
-pays it. pypdfium2 (C) gives each character with its box and every path segment in a few ms, so we
-triage pages by keyword and feed the ruling lines of table pages to pdfplumber's own lattice
-algorithm (``TableFinder`` with explicit edges: snapping, joining, intersections, cells). Cell text
-is assembled from pdfium characters by their centre, as pdfplumber does. If a page looks like a
-table header but no ruled grid is found, pdfplumber parses that page itself as a fallback.
+pays it. pypdfium2 (C) gives each character with its box and every path segment in a few ms, so
+every page's ruling lines go to pdfplumber's own lattice algorithm (``TableFinder`` with explicit
+edges: snapping, joining, intersections, cells); checking all pages, not only keyword pages, also
+catches a table continued on a page that carries no header words. Cell text is assembled from
+pdfium characters by their centre, as pdfplumber does. A page with table words but no ruled grid
+from pdfium is handed to pdfplumber itself (its own parse of that page) as a fallback.
 """
 
 from __future__ import annotations
@@ -30,18 +31,16 @@ Char = tuple[str, float, float, float, float]
 Cell = tuple[float, float, float, float]
 Matrix = tuple[float, float, float, float, float, float]
 
-TABLE_KEYWORDS = (
-    "第二十条", "信息内容", "勾稽", "申请人情况", "本年新收", "行政复议", "复议后起诉",
-    "结果维持", "总计", "政府集中采购", "本年制发", "予以公开", "结转下年度",
-)
-"""Any of these on a page makes it a table candidate (searched after normalisation)."""
 HEADER_KEYWORDS = (
-    "信息内容", "申请人情况", "本年制发件数", "本年处理决定数量", "勾稽", "未经复议直接起诉",
-    "商业企业", "科研机构", "本年新制作数量",
+    "信息内容", "申请人情况", "本年制发件数", "本年处理决定数量", "勾稽", "商业企业", "科研机构",
+    "社会公益组织", "法律服务机构", "未经复议直接起诉", "本年新制作数量", "采购项目数量",
 )
-"""Words printed in table headers, not prose: two of them and no ruled grid → pdfplumber fallback."""
+"""Words printed in the tables' headers, seldom in prose. Two of them on a page where pdfium's paths
+give no grid send that page to pdfplumber (a safety net; it costs pdfplumber's parse of the page)."""
 _EXPLICIT = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit"}
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+MAX_EDGES = 5000
+"""More ruling segments than this on one page is a drawing, not a report table."""
 _AXIS_TOLERANCE = 0.5
 """A segment whose ends differ by less than this (points) across its axis counts as a ruling line."""
 
@@ -103,14 +102,15 @@ def _read(path: Path, data: bytes, pdf: pdfium.PdfDocument) -> Document:
                 if not any(c[0] != " " for c in chars):
                     empty_pages.append(index + 1)
                     continue
-                text = normalize_text("".join(c[0] for c in chars))
-                tables: list[list[Cell]] = []
-                if any(k in text for k in TABLE_KEYWORDS):
+                try:
                     tables = _find_tables(page)
-                    if not tables and sum(k in text for k in HEADER_KEYWORDS) >= 2:
-                        tables = fallback.tables(index)
-                        if tables:
-                            doc.warnings.append(f"page {index + 1}: table grid read by pdfplumber fallback")
+                except _TooManyEdges as exc:
+                    doc.warnings.append(f"page {index + 1}: {exc.args[0]} line segments, tables not read")
+                    tables = []
+                if not tables and _needs_fallback(chars):
+                    tables = fallback.tables(index)
+                    if tables:
+                        doc.warnings.append(f"page {index + 1}: table grid read by pdfplumber fallback")
                 doc.blocks.extend(_page_blocks(index + 1, chars, tables))
             finally:
                 textpage.close()
@@ -145,6 +145,12 @@ def _page_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, floa
     return chars
 
 
+def _needs_fallback(chars: list[Char]) -> bool:
+    """Table words on the page but no grid from pdfium's paths: let pdfplumber look (slow, rare)."""
+    text = normalize_text("".join(c[0] for c in chars))
+    return sum(k in text for k in HEADER_KEYWORDS) >= 2
+
+
 def _find_tables(page: pdfium.PdfPage) -> list[list[Cell]]:
     """Ruling lines from the page's path objects → pdfplumber's lattice algorithm → cell boxes."""
     left, bottom, right, top = page.get_mediabox()
@@ -154,6 +160,8 @@ def _find_tables(page: pdfium.PdfPage) -> list[list[Cell]]:
     v = [e for e in edges if e["x0"] == e["x1"]]
     if len(h) < 2 or len(v) < 2:
         return []
+    if len(h) + len(v) > MAX_EDGES:  # vector art or outlined text: the lattice search would crawl
+        raise _TooManyEdges(len(h) + len(v))
     settings = dict(_EXPLICIT, explicit_horizontal_lines=h, explicit_vertical_lines=v)
     stub = SimpleNamespace(bbox=(0.0, 0.0, right - left, top - bottom))
     finder = TableFinder(stub, settings)  # type: ignore[arg-type]  # explicit edges never touch the page
@@ -217,6 +225,10 @@ def _add_edge(p: tuple[float, float], q: tuple[float, float], out: list[dict[str
                     "width": 0.0, "height": abs(y1 - y0)})
 
 
+class _TooManyEdges(Exception):
+    pass
+
+
 class _PlumberFallback:
     """pdfplumber on the whole file, opened only if a page needs it (its parse is the slow part)."""
 
@@ -227,13 +239,16 @@ class _PlumberFallback:
     def tables(self, index: int) -> list[list[Cell]]:
         import pdfplumber
 
-        if self._pdf is None:
-            self._pdf = pdfplumber.open(io.BytesIO(self._data))
-        page = self._pdf.pages[index]
         try:
-            return [t.cells for t in page.find_tables()]
-        finally:
-            page.close()
+            if self._pdf is None:
+                self._pdf = pdfplumber.open(io.BytesIO(self._data))
+            page = self._pdf.pages[index]
+            try:
+                return [t.cells for t in page.find_tables()]
+            finally:
+                page.close()
+        except Exception:  # pdfminer trips over what pdfium read: keep the page as text
+            return []
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -267,10 +282,13 @@ class _Grid:
         x0, top, x1, bottom = self.bbox
         return x0 <= cx < x1 and top <= cy < bottom
 
-    def add(self, char: Char, cx: float, cy: float) -> None:
+    def add(self, char: Char, cx: float, cy: float) -> bool:
+        """Put a character in the cell under its centre; False if it falls in no cell."""
         cell = self.cover.get((bisect_right(self.tops, cy) - 1, bisect_right(self.xs, cx) - 1))
         if cell is not None and cell[0] <= cx < cell[2] and cell[1] <= cy < cell[3]:
             self.chars[cell].append(char)
+            return True
+        return False
 
     def rows(self) -> list[list[GridCell | None]]:
         grid: list[list[GridCell | None]] = []
@@ -294,11 +312,7 @@ def _page_blocks(page_no: int, chars: list[Char], tables: list[list[Cell]]) -> l
     outside: list[Char] = []
     for char in chars:
         cx, cy = (char[1] + char[3]) / 2, (char[2] + char[4]) / 2
-        for grid in grids:
-            if grid.contains(cx, cy):
-                grid.add(char, cx, cy)
-                break
-        else:
+        if not any(grid.contains(cx, cy) and grid.add(char, cx, cy) for grid in grids):
             outside.append(char)
     items: list[tuple[float, int, Any]] = [(top, 0, text) for top, text in _lines(outside)]
     items += [(g.bbox[1], 1, g) for g in grids]

@@ -1,0 +1,243 @@
+"""End to end on real files of every format, built by the tests: the record written is the record read.
+
+Each case writes a report (PDF, HTML, DOCX, text, markdown) with layout quirks seen in published
+reports, extracts it through the public entry point and compares with the record it was built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extraction import extract_file
+from extraction.record import ExtractionResult
+from tests.builders import (
+    Style,
+    blank_out,
+    make_record,
+    unbalance,
+    write_docx,
+    write_encrypted_pdf,
+    write_html,
+    write_markdown,
+    write_not_a_report,
+    write_pdf,
+    write_random_bytes,
+    write_scanned_pdf,
+    write_text,
+    write_truncated,
+    zero_cells,
+)
+
+Writer = Callable[..., Path]
+WRITERS: dict[str, tuple[Writer, str]] = {
+    "pdf": (write_pdf, ".pdf"),
+    "html": (write_html, ".html"),
+    "docx": (write_docx, ".docx"),
+    "text": (write_text, ".txt"),
+    "markdown": (write_markdown, ".md"),
+}
+
+
+def extract(tmp_path: Path, fmt: str, record: dict[str, Any], style: Style = Style(), name: str = "report") -> ExtractionResult:
+    writer, suffix = WRITERS[fmt]
+    path = writer(record, tmp_path / f"{name}{suffix}", style)
+    return extract_file(path)
+
+
+def report_of(result: ExtractionResult) -> dict[str, Any]:
+    report = result.to_json_dict()["report"]
+    assert report is not None, result.reasons
+    return report
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize("template", ["2021", "2019"])
+def test_clean_reports_round_trip_and_are_accepted(tmp_path: Path, fmt: str, template: str) -> None:
+    record = make_record(template, seed=11)
+    result = extract(tmp_path, fmt, record)
+    assert report_of(result) == record
+    assert result.decision == "accept", result.reasons
+
+
+QUIRKS: dict[str, Style] = {
+    "split-across-pages": Style(split_table3_after_row="denied_state_secret", split_label_fragments=True),
+    "split-repeating-header": Style(split_table3_after_row="unable_not_held", repeat_header=True),
+    "vertical-and-wrapped-labels": Style(vertical_labels=True, wrap_labels=True),
+    "fullwidth-digits-and-separators": Style(fullwidth_digits=True, thousands_sep=True),
+    "ascii-brackets-and-short-labels": Style(ascii_brackets=True, short_labels=True),
+    "title-over-two-lines": Style(title_split=True),
+}
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize("quirk", list(QUIRKS))
+def test_layout_quirks_do_not_change_a_number(tmp_path: Path, fmt: str, quirk: str) -> None:
+    record = make_record("2021", seed=5)
+    result = extract(tmp_path, fmt, record, QUIRKS[quirk])
+    assert report_of(result) == record
+    assert result.decision == "accept", result.reasons
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "docx"])
+@pytest.mark.parametrize("mark", ["", "—", "－", "-", "/", "无"])
+def test_blank_marks_read_as_null_in_grids(tmp_path: Path, fmt: str, mark: str) -> None:
+    base = make_record("2021", seed=2)
+    cells = zero_cells(base, "applications")[:3]
+    record = blank_out(base, cells)
+    result = extract(tmp_path, fmt, record, Style(blank_marks={c: mark for c in cells}))
+    report = report_of(result)
+    for table, row, field in cells:
+        assert report[table][row][field] is None
+    assert report == record
+    assert result.decision == "accept", result.reasons
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_blank_marks_in_text_dumps(tmp_path: Path, fmt: str) -> None:
+    base = make_record("2021", seed=2)
+    cells = zero_cells(base, "applications")[:2]
+    record = blank_out(base, cells)
+    result = extract(tmp_path, fmt, record, Style(blank_marks={c: "—" for c in cells}))
+    assert report_of(result) == record
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+def test_notes_beside_numbers_are_kept_out_of_the_value(tmp_path: Path, fmt: str) -> None:
+    record = make_record("2021", seed=8)
+    cell = ("active_disclosure", "normative_documents", "issued")
+    result = extract(tmp_path, fmt, record, Style(notes={cell: "（其中修订16件）"}))
+    assert report_of(result) == record
+    assert result.record is not None
+    note = result.record.cells[cell].note or ""
+    assert "其中修订16件" in note
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+def test_unbalanced_source_goes_to_review_with_the_printed_numbers(tmp_path: Path, fmt: str) -> None:
+    printed = unbalance(make_record("2021", seed=4), "carried_over", "natural_person", delta=1)
+    result = extract(tmp_path, fmt, printed)
+    assert result.decision == "review"
+    assert report_of(result) == printed  # the numbers the body published, unrepaired
+    codes = {f.code for f in result.hard_findings}
+    assert "I1" in codes and "I2" in codes
+    assert any(r.startswith("I1 自然人: 一+二 =") for r in result.reasons)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "docx", "text"])
+def test_missing_table_four_goes_to_review(tmp_path: Path, fmt: str) -> None:
+    record = make_record("2021", seed=6)
+    result = extract(tmp_path, fmt, record, Style(omit_table4=True))
+    assert result.decision == "review"
+    assert any("表四" in r for r in result.reasons)
+    report = report_of(result)
+    assert report["applications"] == record["applications"]
+
+
+def test_scanned_pdf_without_text_layer_goes_to_review(tmp_path: Path) -> None:
+    path = write_scanned_pdf(make_record("2021", seed=1), tmp_path / "scan.pdf")
+    result = extract_file(path)
+    assert result.decision == "review"
+    assert any("no text layer" in r for r in result.reasons)
+
+
+def test_password_protected_pdf_fails_with_the_reason(tmp_path: Path) -> None:
+    path = write_encrypted_pdf(make_record("2021", seed=1), tmp_path / "locked.pdf")
+    result = extract_file(path)
+    assert result.decision == "failed"
+    assert "password" in result.reasons[0]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx", "html"])
+def test_truncated_files_fail_or_are_reviewed_never_accepted_wrong(tmp_path: Path, fmt: str) -> None:
+    record = make_record("2021", seed=3)
+    writer, suffix = WRITERS[fmt]
+    whole = writer(record, tmp_path / f"whole{suffix}", Style())
+    cut = write_truncated(whole, tmp_path / f"cut{suffix}", keep=0.4)
+    result = extract_file(cut)
+    assert result.decision in ("failed", "review")
+    assert result.reasons
+    if fmt in ("pdf", "docx"):
+        assert result.decision == "failed"
+
+
+def test_random_bytes_and_empty_files_fail(tmp_path: Path) -> None:
+    noise = write_random_bytes(tmp_path / "noise.pdf", header=b"%PDF-1.7\n")
+    assert extract_file(noise).decision == "failed"
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    assert extract_file(empty).reasons == ["empty file"]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "docx", "text"])
+def test_a_document_that_is_not_an_annual_report_fails(tmp_path: Path, fmt: str) -> None:
+    suffix = WRITERS[fmt][1]
+    path = write_not_a_report(tmp_path / f"notice{suffix}", fmt)
+    result = extract_file(path)
+    assert result.decision == "failed"
+    assert "not an annual" in result.reasons[0]
+
+
+@pytest.mark.parametrize("meta", [True, False])
+def test_gbk_html_with_and_without_declared_charset(tmp_path: Path, meta: bool) -> None:
+    record = make_record("2021", seed=9)
+    path = write_html(record, tmp_path / "gbk.htm", Style(), encoding="gbk", meta_charset=meta)
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    result = extract_file(path)
+    assert report_of(result) == record
+    assert result.decision == "accept"
+
+
+def test_pdf_named_as_html_is_sniffed_by_content(tmp_path: Path) -> None:
+    record = make_record("2021", seed=10)
+    path = write_pdf(record, tmp_path / "report.htm")
+    result = extract_file(path)
+    assert result.source_format == "pdf"
+    assert report_of(result) == record
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=3000), suffix=st.sampled_from([".pdf", ".html", ".docx", ".txt", ".md", ""]))
+def test_arbitrary_bytes_never_crash_the_extractor(tmp_path: Path, data: bytes, suffix: str) -> None:
+    path = tmp_path / f"any{suffix}"
+    path.write_bytes(data)
+    result = extract_file(path)
+    assert result.decision in ("accept", "review", "failed")
+    assert result.decision != "accept"
+
+
+_CELL_TEXT = st.text(alphabet=st.sampled_from(list("0123456789０１２,.-—/无元件（）() 其中修订")), max_size=12)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell_text=_CELL_TEXT, row=st.sampled_from(["granted", "unable_not_held", "total"]),
+       column=st.integers(min_value=0, max_value=6))
+def test_arbitrary_cell_text_never_crashes_and_never_yields_a_silent_wrong_number(
+    tmp_path: Path, cell_text: str, row: str, column: int
+) -> None:
+    """Replace one 表三 cell of a markdown dump with arbitrary text: if accepted, the value is that text's number."""
+    from extraction.numbers import parse_cell
+    from extraction.schema import APPLICANT_KEYS, APPLICATION_ROWS
+
+    record = make_record("2021", seed=12)
+    path = write_markdown(record, tmp_path / "cell.md")
+    label = next(r.label for r in APPLICATION_ROWS if r.key == row).split()[-1]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if label in line.replace(" ", "") and "\t" in line)
+    fields = lines[index].rstrip("\t").split("\t")
+    fields[len(fields) - 7 + column] = cell_text
+    lines[index] = "\t".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = extract_file(path)
+    assert result.decision in ("accept", "review", "failed")
+    if result.decision == "accept":
+        assert result.record is not None
+        parsed = parse_cell(cell_text)
+        assert parsed.ok
+        assert result.record.value(("applications", row, APPLICANT_KEYS[column])) == parsed.value
