@@ -82,6 +82,9 @@ class _Run:
         counts). Memoised: there may be astronomically many."""
         if not kinds:
             return int(i == j and rem in (None, 0))
+        if len(kinds) == 1:  # the last cell is all that is left: no loop, no memo
+            v = self.cell(i, j, kinds[0])
+            return int(v is not None and rem in (None, v))
         key = (i, j, kinds, rem)
         if key not in self._ways:
             n = 0
@@ -96,8 +99,9 @@ class _Run:
 
     def cuts(self, i: int, j: int, kinds: tuple[Kind, ...], rem: int | None = None) -> Iterator[Cells]:
         """The readings `ways` counts, in order, visiting only branches that lead somewhere."""
-        if not kinds:
-            yield ()
+        if len(kinds) <= 1:
+            if self.ways(i, j, kinds, rem):
+                yield (self.cell(i, j, kinds[0]),) if kinds else ()  # type: ignore[misc]
             return
         for m in range(i + 1, min(self.limit[i], j - len(kinds) + 1) + 1):
             v = self.cell(i, m, kinds[0])
@@ -106,11 +110,13 @@ class _Run:
                 for rest in self.cuts(m, j, kinds[1:], left):
                     yield (v, *rest)
 
-    def _group_ends(self, p: int, size: int) -> Iterator[tuple[int, int, int]]:
+    def _group_ends(self, p: int, groups: int, size: int) -> Iterator[tuple[int, int, int]]:
         """(start of the total cell, end of the group, total) for a group of `size` cells at p.
 
         A total is at least its longest part, so it has at least ceil(parts' digits / parts) digits."""
         for e in range(p + size, len(self.s) + 1):
+            if not self.group_count(e, groups - 1, size):
+                continue  # the rest of the run cannot hold the remaining groups
             for t in range(p + size - 1, e):
                 if e - t >= -(-(t - p) // (size - 1)) and isinstance(total := self.cell(t, e), int):
                     yield t, e, total
@@ -122,7 +128,7 @@ class _Run:
         if key not in self._group:
             self._group[key] = sum(
                 self.ways(p, t, ("count",) * (size - 1), total) * self.group_count(e, groups - 1, size)
-                for t, e, total in self._group_ends(p, size)
+                for t, e, total in self._group_ends(p, groups, size)
             )
         return self._group[key]
 
@@ -130,7 +136,7 @@ class _Run:
         if groups == 0:
             yield ()
             return
-        for t, e, total in self._group_ends(p, size):
+        for t, e, total in self._group_ends(p, groups, size):
             parts_kinds: tuple[Kind, ...] = ("count",) * (size - 1)
             if self.ways(p, t, parts_kinds, total) and self.group_count(e, groups - 1, size):
                 for parts in self.cuts(p, t, parts_kinds, total):

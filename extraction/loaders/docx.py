@@ -17,6 +17,7 @@ from lxml import etree
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
 from extraction.loaders.html import squash_whitespace
+from extraction.textnorm import normalize_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -67,7 +68,9 @@ class DocxLoader:
         body = root.find(f"{W}body")
         if body is None:
             raise LoadError("corrupt DOCX: word/document.xml has no body")
-        blocks = _body_blocks(body, fallbacks=b"Fallback>" in xml)
+        # Text-box copies (mc:Fallback) and tracked property changes (old w:tcPr inside
+        # w:tcPrChange) need the slower element-by-element reading; most files have neither.
+        blocks = _body_blocks(body, fallbacks=b"Fallback>" in xml, careful=b"PrChange" in xml)
         return Document(path=str(path), format="docx", blocks=blocks, page_count=1)
 
 
@@ -80,7 +83,7 @@ def _children(el: etree._Element) -> Iterator[etree._Element]:
             yield child
 
 
-def _body_blocks(body: etree._Element, fallbacks: bool) -> list[Block]:
+def _body_blocks(body: etree._Element, fallbacks: bool, careful: bool) -> list[Block]:
     blocks: list[Block] = []
     lines: list[str] = []
     tables = 0
@@ -88,7 +91,7 @@ def _body_blocks(body: etree._Element, fallbacks: bool) -> list[Block]:
         if child.tag == _P:
             lines.extend(line for line in _paragraph_lines(child, fallbacks) if line)
         elif child.tag == _TBL:
-            rows = table_grid(child, fallbacks)
+            rows = table_grid(child, fallbacks, careful)
             if not rows or len(rows[0]) < 2:  # a one-column frame around text is layout, not data
                 lines.extend(cell.text for row in rows for cell in row if cell is not None and cell.text)
                 continue
@@ -107,6 +110,7 @@ _SPAN, _VMERGE, _HMERGE, _BEFORE, _AFTER = (f"{W}gridSpan", f"{W}vMerge", f"{W}h
                                             f"{W}gridAfter")
 _TEXT_TAGS = (_P, _T, _BR, _CR, _TAB, _NBH)
 _TRPR, _TCPR = f"{W}trPr", f"{W}tcPr"
+_STREAM_TAGS = (_TR, _TC, *_TEXT_TAGS, _SPAN, _VMERGE, _HMERGE, _BEFORE, _AFTER)
 _PIECES = {_BR: "\n", _CR: "\n", _P: "\n", _TAB: " ", _NBH: "-"}
 
 
@@ -152,41 +156,73 @@ class _Tr:
         self.cells: list[_Tc] = []
 
 
-def _read_rows(tbl: etree._Element, fallbacks: bool) -> list[_Tr]:
-    """Rows and cells with their merge marks (from w:trPr / w:tcPr) and text pieces.
+def _read_rows(tbl: etree._Element, fallbacks: bool, careful: bool) -> list[_Tr]:
+    """Rows and cells with their merge marks and text pieces.
 
-    A cell's text is every run inside it, a table nested in the cell included (read as lines).
+    The common case (no table nested in a cell) is one pass of lxml's C iterator over the
+    table's elements in document order; tcPr/trPr marks arrive right after their w:tc / w:tr.
     """
+    if careful or fallbacks or tbl.find(f".//{_TBL}") is not None:
+        return _read_rows_nested(tbl, fallbacks)
+    rows: list[_Tr] = []
+    cell: _Tc | None = None
+    texts = (_T, _P, _BR, _CR, _TAB, _NBH)
+    for el in tbl.iter(*_STREAM_TAGS):
+        tag = el.tag
+        if tag in texts:
+            if cell is not None:
+                cell.parts.append((el.text or "") if tag == _T else _PIECES[tag])
+        elif tag == _TC:
+            cell = _Tc()
+            if rows:
+                rows[-1].cells.append(cell)
+        elif tag == _TR:
+            rows.append(_Tr())
+            cell = None
+        elif cell is not None and tag == _SPAN:
+            cell.span = max(1, _int_val(el, 1))
+        elif cell is not None and tag == _VMERGE:
+            cell.vmerge = el.get(_VAL, "continue")
+        elif cell is not None and tag == _HMERGE:
+            cell.hmerge = el.get(_VAL, "continue")
+        elif rows and tag == _BEFORE:
+            rows[-1].before = _int_val(el, 0)
+        elif rows and tag == _AFTER:
+            rows[-1].after = _int_val(el, 0)
+    return rows
+
+
+def _read_rows_nested(tbl: etree._Element, fallbacks: bool) -> list[_Tr]:
+    """Element by element: a nested table is read into its cell's text; marks only from the
+    cell's own w:tcPr (not from a tracked change's old one)."""
     rows: list[_Tr] = []
     for tr in _children(tbl):
         if tr.tag != _TR:
             continue
         row = _Tr()
         rows.append(row)
-        for el in tr:
-            if el.tag == _TRPR:
-                for prop in el:
-                    if prop.tag == _BEFORE:
-                        row.before = _int_val(prop, 0)
-                    elif prop.tag == _AFTER:
-                        row.after = _int_val(prop, 0)
+        for prop in tr.iterchildren(_TRPR):
+            for mark in prop:
+                if mark.tag == _BEFORE:
+                    row.before = _int_val(mark, 0)
+                elif mark.tag == _AFTER:
+                    row.after = _int_val(mark, 0)
         for tc in _children(tr):
             if tc.tag != _TC:
                 continue
             cell = _Tc()
             row.cells.append(cell)
-            if len(tc) and tc[0].tag == _TCPR:
-                for prop in tc[0]:
-                    if prop.tag == _SPAN:
-                        cell.span = max(1, _int_val(prop, 1))
-                    elif prop.tag == _VMERGE:
-                        cell.vmerge = prop.get(_VAL, "continue")
-                    elif prop.tag == _HMERGE:
-                        cell.hmerge = prop.get(_VAL, "continue")
+            for prop in tc.iterchildren(_TCPR):
+                for mark in prop:
+                    if mark.tag == _SPAN:
+                        cell.span = max(1, _int_val(mark, 1))
+                    elif mark.tag == _VMERGE:
+                        cell.vmerge = mark.get(_VAL, "continue")
+                    elif mark.tag == _HMERGE:
+                        cell.hmerge = mark.get(_VAL, "continue")
             for el in tc.iter(*_TEXT_TAGS):
-                if fallbacks and _in_fallback(el):
-                    continue
-                cell.parts.append((el.text or "") if el.tag == _T else _PIECES.get(el.tag, ""))
+                if not (fallbacks and _in_fallback(el)):
+                    cell.parts.append((el.text or "") if el.tag == _T else _PIECES[el.tag])
     return rows
 
 
@@ -197,7 +233,7 @@ class _Origin:
         self.row, self.col, self.text, self.rowspan, self.colspan = row, col, text, 1, colspan
 
 
-def table_grid(tbl: etree._Element, fallbacks: bool = False) -> list[list[GridCell | None]]:
+def table_grid(tbl: etree._Element, fallbacks: bool = False, careful: bool = False) -> list[list[GridCell | None]]:
     """Logical grid of a w:tbl: merges at their origin cell, covered positions ``None``.
 
     ``w:gridSpan`` is a colspan; ``w:vMerge`` restart opens a vertical merge per grid column and a
@@ -206,7 +242,7 @@ def table_grid(tbl: etree._Element, fallbacks: bool = False) -> list[list[GridCe
     grid_cols = len(tbl.findall(f"{W}tblGrid/{W}gridCol"))
     origins: dict[tuple[int, int], _Origin] = {}
     vertical: dict[int, _Origin] = {}
-    rows = _read_rows(tbl, fallbacks)
+    rows = _read_rows(tbl, fallbacks, careful)
     width = grid_cols
     for r, tr in enumerate(rows):
         c = tr.before
@@ -218,7 +254,7 @@ def table_grid(tbl: etree._Element, fallbacks: bool = False) -> list[list[GridCe
             elif tc.hmerge is not None and tc.hmerge != "restart" and left is not None:
                 left.colspan += tc.span
             else:
-                origin = _Origin(r, c, squash_whitespace("".join(tc.parts)), tc.span)
+                origin = _Origin(r, c, "".join(tc.parts), tc.span)
                 origins[(r, c)] = origin
                 left = origin
                 for col in range(c, c + tc.span):
@@ -229,6 +265,9 @@ def table_grid(tbl: etree._Element, fallbacks: bool = False) -> list[list[GridCe
             c += tc.span
         width = max(width, c + tr.after)
     grid: list[list[GridCell | None]] = [[None] * width for _ in rows]
-    for (r, c), o in origins.items():
-        grid[r][c] = GridCell(o.text, rowspan=o.rowspan, colspan=min(o.colspan, width - c))
+    # One normalisation call per table, not per cell (NUL cannot occur in XML text).
+    texts = normalize_text("\x00".join(o.text for o in origins.values())).split("\x00")
+    for ((r, c), o), text in zip(origins.items(), texts):
+        grid[r][c] = GridCell(squash_whitespace(text, normalized=True), rowspan=o.rowspan,
+                              colspan=min(o.colspan, width - c))
     return grid

@@ -57,9 +57,9 @@ def join_wrapped_lines(lines: Iterable[str]) -> str:
     return out
 
 
-def squash_whitespace(text: str) -> str:
+def squash_whitespace(text: str, normalized: bool = False) -> str:
     """Normalise, then collapse whitespace: a run with a line break joins like a wrapped line."""
-    text = normalize_text(text)
+    text = (text if normalized else normalize_text(text)).strip()
     if "\n" not in text and "\r" not in text:
         return " ".join(text.split())
 

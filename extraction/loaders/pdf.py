@@ -95,8 +95,12 @@ def _read(path: Path, data: bytes, pdf: pdfium.PdfDocument) -> Document:
     empty_pages: list[int] = []
     try:
         for index in range(page_count):
-            page = pdf[index]
-            textpage = page.get_textpage()
+            try:
+                page = pdf[index]
+                textpage = page.get_textpage()
+            except pdfium.PdfiumError:
+                doc.warnings.append(f"page {index + 1} could not be read")
+                continue
             try:
                 chars = _page_chars(textpage, page.get_mediabox())
                 if not any(c[0] != " " for c in chars):
@@ -339,7 +343,8 @@ _SPACE_GAP = 0.25
 
 
 def _wide(ch: str) -> bool:
-    return ch >= "\u2e80"
+    """CJK characters and punctuation; full-width letters and digits count as ASCII (１２ ３４)."""
+    return ch >= "\u2e80" and not ("\uff10" <= ch <= "\uff5a")
 
 
 def _lines(chars: list[Char], in_cell: bool = False) -> list[tuple[float, str]]:

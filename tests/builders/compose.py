@@ -129,7 +129,8 @@ def _table_sentences(report: Report, style: Style, table: str) -> list[str]:
     out: list[str] = []
     if table == ACTIVE:
         for spec in active_rows(template):
-            parts = "，".join(f"{f.label}为{_cell_text(report, ACTIVE, spec.key, f, style)}" for f in spec.fields)
+            parts = "，".join(f"{f.label}为{_cell_text(report, ACTIVE, spec.key, f, style)}"
+                             for f in spec.fields)
             out.append(f"{spec.label}：{parts}。")
     elif table == APPLICATIONS:
         for spec in APPLICATION_ROWS:
@@ -141,7 +142,8 @@ def _table_sentences(report: Report, style: Style, table: str) -> list[str]:
             out.append(f"{label}：{parts}。")
     else:
         for spec in REVIEW_ROWS:
-            parts = "，".join(f"{f.label}{_cell_text(report, REVIEW, spec.key, f, style)}件" for f in spec.fields)
+            parts = "，".join(f"{f.label}{_cell_text(report, REVIEW, spec.key, f, style)}件"
+                             for f in spec.fields)
             out.append(f"{spec.label}：{parts}。")
     return out
 

@@ -85,7 +85,7 @@ def write_not_a_report(path: str | Path, fmt: DocFormat, variant: Variant = "not
     from .pdf import blocks_pdf_bytes
     from .text import blocks_text
     from .webpage import _save, blocks_html
-    from .word import blocks_docx
+    from .word import blocks_docx, save_stable
 
     path = Path(path)
     blocks = not_a_report_blocks(variant, year, seed)
@@ -97,7 +97,7 @@ def write_not_a_report(path: str | Path, fmt: DocFormat, variant: Variant = "not
     elif fmt == "html":
         _save(blocks_html(blocks, style, title, "焦作市人民政府办公室", f"{year}-09-30", "utf-8"), path, "utf-8")
     elif fmt == "docx":
-        blocks_docx(blocks, style).save(str(path))
+        save_stable(blocks_docx(blocks, style), path)
     elif fmt in ("text", "markdown"):
         path.write_text(blocks_text(blocks, style), encoding="utf-8")
     else:

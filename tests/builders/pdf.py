@@ -113,9 +113,12 @@ def _flowables(blocks: list[Block], style: Style) -> list[Flowable]:
         elif isinstance(block, Table):
             if block.continued:
                 out.append(PageBreak())
-            # Kept whole so that a table moves to the next page rather than splitting at a row
-            # chosen by chance; splits happen only where the style asks for one.
-            out.append(KeepTogether([grid_table(block.grid, style), Spacer(1, 8)]))
+            # Kept whole (with its heading) so that a table moves to the next page rather than
+            # splitting at a row chosen by chance; splits happen only where the style asks.
+            group: list[Flowable] = [grid_table(block.grid, style), Spacer(1, 8)]
+            if out and isinstance(out[-1], Paragraph) and out[-1].style is st["heading"]:
+                group.insert(0, out.pop())
+            out.append(KeepTogether(group))
     return out
 
 
@@ -132,6 +135,7 @@ def blocks_pdf_bytes(blocks: list[Block], style: Style, title: str, author: str)
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_Y,
         bottomMargin=MARGIN_Y, title=title, author=author, creator="Microsoft® Word 2016",
+        invariant=True,  # same record and style, same bytes (tests may hash files)
     )
     on_page = _footer if style.page_numbers else (lambda canvas, doc: None)
     doc.build(_flowables(blocks, style), onFirstPage=on_page, onLaterPages=on_page)
@@ -154,14 +158,18 @@ def write_pdf(report: Report, path: str | Path, style: Style = Style()) -> Path:
 def write_scanned_pdf(report: Report, path: str | Path, style: Style = Style(), dpi: int = 110,
                       skew_degrees: float = 0.0) -> Path:
     """A PDF with no text layer: each page of the text PDF rendered to a bitmap and embedded, as a
-    scanner or a "print to image" would leave it (optionally a little skewed)."""
+    scanner or a "print to image" would leave it (optionally a little skewed).
+
+    The text PDF does not embed its CJK font, so the bitmap shows Chinese glyphs only where pdfium
+    finds a system CJK font (Debian ``fonts-wqy-zenhei``); without one only rules and digits show.
+    Either way the file has no characters to extract, which is what it is for."""
     import pypdfium2 as pdfium
     from PIL import Image
     from reportlab.lib.utils import ImageReader
 
     path = Path(path)
     source = pdfium.PdfDocument(pdf_bytes(report, style))
-    canvas = Canvas(str(path), pagesize=A4)
+    canvas = Canvas(str(path), pagesize=A4, invariant=1)
     try:
         for page in source:
             image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")

@@ -43,8 +43,10 @@ class Style:
     """P H D T M: a positive 2019 本年增/减 printed ``+3``."""
     split_table3_after_row: str | None = None
     """P H D: 表三 ends after this row key (e.g. ``'denied_state_secret'``) and continues in a new
-    table on the next page (H, D: a second table after a page-break paragraph). Merged labels cut
-    by the split continue as empty cells, or as text fragments with ``split_label_fragments``."""
+    table on the next page (H: a second table after a page-break paragraph; D: the template table
+    cut in two around a page break, its vertical merges restarted). Merged labels cut by the split
+    continue as empty cells, or as text fragments with ``split_label_fragments``. T M: the two
+    parts simply follow each other."""
     repeat_header: bool = False
     """P H D: the continuation of a split 表三 repeats the three header rows."""
     split_label_fragments: bool = False
@@ -61,7 +63,7 @@ class Style:
     prose_tables: bool = False
     """P H D T M: every table written as sentences instead of a table (what the LLM path reads)."""
     ascii_brackets: bool = False
-    """H D T M: labels printed as converters print them: ``(一) 予以公开``, ``1. 属于国家秘密``."""
+    """P H D T M: 表三 labels printed as converters print them: ``(一) 予以公开``, ``1. 属于国家秘密``."""
     short_labels: bool = False
     """P H D T M: 2021 ``行政规范性文件`` printed ``规范性文件`` (the spec allows both)."""
     page_numbers: bool = True

@@ -46,12 +46,12 @@ def _header_lines(row: list[Cell], style: Style) -> list[str]:
     return out
 
 
-def _row_lines(label: str, values: list[str], index: int, style: Style) -> list[str]:
+def _row_lines(label: str, values: list[str], index: int, style: Style, width: int) -> list[str]:
     """One data row; a long label wraps and strands numbers as pdftotext does (seed 000)."""
     vals = [v for v in values if v != ""]
-    if not (style.wrap_labels and len(label) > LABEL_WIDTH):
+    if not (style.wrap_labels and len(label) > width):
         return [" ".join([label, *vals]).strip(), ""]
-    parts = wrap_text(label, LABEL_WIDTH)
+    parts = wrap_text(label, width)
     if len(parts) == 2 and index % 2 == 0:
         return [parts[0], " ".join([parts[1], *vals[:-1]]), "", *vals[-1:], ""]
     return [*parts, "", " ".join(vals[:-1]), "", *vals[-1:], ""]
@@ -72,15 +72,16 @@ def grid_text_lines(grid: Grid, style: Style) -> list[str]:
                 lines += _merged_label_lines(cell, style)
                 if style.wrap_labels:
                     lines.append("")
-        label = " ".join(c.text for c in row if c.kind == "label" and c.rowspan == 1)
-        lines += _row_lines(label, values, r, style)
+        own = [c for c in row if c.kind == "label" and c.rowspan == 1]
+        width = LABEL_WIDTH + 3 * (sum(c.colspan for c in own) - 1)  # a merged cell is wider
+        lines += _row_lines(" ".join(c.text for c in own), values, r, style, width)
     return lines
 
 
 def _prose_lines(text: str) -> list[str]:
     """Prose cut every ``PROSE_WIDTH`` characters but never inside a number, with the space that
     pdftotext leaves before a number set in a Latin font (``政府信息 6533条``)."""
-    text = re.sub(r"(?<=[\u4e00-\u9fff，、])(\d)", r" \1", text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])(\d)", r" \1", text)
     lines: list[str] = []
     start = 0
     while start < len(text):

@@ -8,6 +8,8 @@ python-docx merges in the same grid.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from copy import deepcopy
 from functools import cache
 from pathlib import Path
@@ -33,8 +35,6 @@ def _template_bytes() -> bytes:
 
 
 def _open_template() -> docx.document.Document:
-    import io
-
     return docx.Document(io.BytesIO(_template_bytes()))
 
 
@@ -97,9 +97,11 @@ def _fill(tbl: etree._Element, grid: Grid, style: Style) -> None:
             _set_tc_text(tc, _cell_lines(cell, style))
 
 
-def _split_template(tbl: etree._Element, after: int, headers: int, repeat: bool) -> tuple[etree._Element, ...]:
+def _split_template(
+    tbl: etree._Element, after: int, headers: int, repeat: bool
+) -> tuple[etree._Element, etree._Element]:
     """Cut a template table after grid row ``after``; vertical merges cut by it restart below."""
-    first, second = deepcopy(tbl), deepcopy(tbl)
+    first, second = _fresh(tbl), _fresh(tbl)
     for i, tr in enumerate(first.findall(qn("w:tr"))):
         if i > after:
             first.remove(tr)
@@ -113,28 +115,76 @@ def _split_template(tbl: etree._Element, after: int, headers: int, repeat: bool)
     return first, second
 
 
-def _built_table(doc: docx.document.Document, grid: Grid, style: Style) -> etree._Element:
-    """A ruled table for a grid the template lacks (2019), merged with python-docx."""
-    table = doc.add_table(rows=len(grid.rows), cols=grid.ncols)
-    tbl = table._tbl
+def _el(tag: str, **attrs: str) -> etree._Element:
+    el = OxmlElement(tag)
+    for name, value in attrs.items():
+        el.set(qn(f"w:{name}"), value)
+    return el
+
+
+def _built_table(grid: Grid, style: Style) -> etree._Element:
+    """A ruled table for a grid the template lacks (2019), merged as Word merges: a w:gridSpan
+    cell per horizontal merge, w:vMerge restart/continue cells down a vertical one."""
+    total = sum(grid.widths)
+    twips = [int(_WIDTH_TWIPS * w / total) for w in grid.widths]
+    tbl = OxmlElement("w:tbl")
+    tbl_pr = OxmlElement("w:tblPr")
+    tbl_pr.append(_el("w:tblW", w=str(sum(twips)), type="dxa"))
+    tbl_pr.append(_el("w:jc", val="center"))
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), "8")
-        el.set(qn("w:color"), "auto")
-        borders.append(el)
-    tbl.tblPr.append(borders)
-    total = sum(grid.widths)
-    for col, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), grid.widths):
-        col.set(qn("w:w"), str(int(_WIDTH_TWIPS * w / total)))
+        borders.append(_el(f"w:{side}", val="single", sz="8", space="0", color="auto"))
+    tbl_pr.append(borders)
+    tbl_pr.append(_el("w:tblLayout", type="fixed"))
+    tbl.append(tbl_pr)
+    tbl_grid = OxmlElement("w:tblGrid")
+    for w in twips:
+        tbl_grid.append(_el("w:gridCol", w=str(w)))
+    tbl.append(tbl_grid)
+    owner: dict[tuple[int, int], tuple[Cell, int]] = {}
     for r, c, cell in grid.placed():
-        target = table.cell(r, c)
-        if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
-        _set_tc_text(target._tc, _cell_lines(cell, style))
-    tbl.getparent().remove(tbl)
+        for dr in range(cell.rowspan):
+            owner[(r + dr, c)] = (cell, r)
+    rpr = OxmlElement("w:rPr")
+    rpr.append(_el("w:rFonts", ascii="宋体", hAnsi="宋体", eastAsia="宋体", hint="eastAsia"))
+    rpr.append(_el("w:sz", val="20"))
+    for r in range(len(grid.rows)):
+        tr = OxmlElement("w:tr")
+        c = 0
+        while c < grid.ncols:
+            cell, top = owner[(r, c)]
+            tc = OxmlElement("w:tc")
+            tc_pr = OxmlElement("w:tcPr")
+            tc_pr.append(_el("w:tcW", w=str(sum(twips[c : c + cell.colspan])), type="dxa"))
+            if cell.colspan > 1:
+                tc_pr.append(_el("w:gridSpan", val=str(cell.colspan)))
+            if cell.rowspan > 1:
+                tc_pr.append(_el("w:vMerge", val="restart") if r == top else OxmlElement("w:vMerge"))
+            tc_pr.append(_el("w:vAlign", val="center"))
+            tc.append(tc_pr)
+            p = OxmlElement("w:p")
+            if cell.kind != "label" or cell.vertical:
+                p.append(_el("w:pPr"))
+                p[0].append(_el("w:jc", val="center"))
+            tc.append(p)
+            if r == top:
+                _set_para_text(p, _cell_lines(cell, style), deepcopy(rpr))
+            tr.append(tc)
+            c += cell.colspan
+        tbl.append(tr)
     return tbl
+
+
+_W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+
+
+def _fresh(el: etree._Element) -> etree._Element:
+    """A copy without Word's w14:paraId/textId, which must stay unique in a document."""
+    el = deepcopy(el)
+    for node in el.iter():
+        for name in [a for a in node.attrib if a.startswith(_W14)]:
+            del node.attrib[name]
+    return el
 
 
 def _page_break_para() -> etree._Element:
@@ -157,7 +207,7 @@ def _fill_template_tables(doc_parts: _Parts, blocks: list[Block], i: int, report
     """Write table block ``i`` (and its continuation) as filled copies of the template's tables."""
     block = blocks[i]
     assert isinstance(block, Table)
-    tbl = deepcopy(doc_parts.templates[_TEMPLATE_TABLES[block.grid.name]])
+    tbl = _fresh(doc_parts.templates[_TEMPLATE_TABLES[block.grid.name]])
     nxt = blocks[i + 1] if i + 1 < len(blocks) else None
     if isinstance(nxt, Table) and nxt.continued:
         whole = table3(report, style)
@@ -192,7 +242,7 @@ class _Parts:
             self.sect.addprevious(el)
 
     def para(self, kind: str, text: str) -> None:
-        p = deepcopy(self.protos[kind])
+        p = _fresh(self.protos[kind])
         run = p.find(qn("w:r"))
         rpr = run.find(qn("w:rPr")) if run is not None else None
         _set_para_text(p, [text], deepcopy(rpr) if rpr is not None else None)
@@ -221,12 +271,24 @@ def blocks_docx(blocks: list[Block], style: Style, fill_from: Report | None = No
                 continue
             if block.continued:
                 parts.add(_page_break_para())
-            parts.add(_built_table(parts.doc, block.grid, style))
+            parts.add(_built_table(block.grid, style))
     return parts.doc
+
+
+def save_stable(document: docx.document.Document, path: str | Path) -> Path:
+    """Save with fixed zip timestamps, so the same document gives the same bytes."""
+    raw = io.BytesIO()
+    document.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), src.read(info),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    path = Path(path)
+    path.write_bytes(out.getvalue())
+    return path
 
 
 def write_docx(report: Report, path: str | Path, style: Style = Style()) -> Path:
     """A .docx report: the official template filled in (2021) or rebuilt with its merges (2019)."""
-    path = Path(path)
-    docx_document(report, style).save(str(path))
-    return path
+    return save_stable(docx_document(report, style), path)
