@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extraction.textnorm import normalize_text
 
@@ -43,6 +44,7 @@ def is_blank_mark(text: str) -> bool:
     return clean_cell_text(text).replace(" ", "") in BLANK_MARKS
 
 
+@lru_cache(maxsize=65536)
 def looks_like_value(text: str) -> bool:
     """True for cells that hold a value (a number, possibly with a note, or a blank mark).
 
@@ -60,6 +62,7 @@ def looks_like_value(text: str) -> bool:
     return not note or bool(_NOTE_OK.match(note))
 
 
+@lru_cache(maxsize=65536)
 def parse_cell(text: str, kind: str = "count") -> ParsedCell:
     """Read a cell as printed. ``kind`` is ``count``, ``signed`` or ``money`` (see schema.FieldSpec)."""
     cleaned = clean_cell_text(text)

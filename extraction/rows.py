@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from extraction.document import Document, GridCell, TableBlock, TextBlock
 from extraction.numbers import clean_cell_text, looks_like_value
@@ -30,7 +31,7 @@ class LabelledRow:
     from_table: bool = False
     locator: str = ""
 
-    @property
+    @cached_property
     def norm(self) -> str:
         return normalize_label(self.label)
 

@@ -7,6 +7,7 @@ the LLM prompt and the export all speak the same words (see ``shared/spec/report
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Template = Literal["2021", "2019"]
@@ -172,7 +173,16 @@ def table_rows(table: str, template: Template) -> tuple[RowSpec, ...]:
     return REVIEW_ROWS
 
 
+@lru_cache(maxsize=4)
+def _required_cells(template: Template) -> tuple[CellKey, ...]:
+    return tuple(_collect_required(template))
+
+
 def required_cells(template: Template) -> list[CellKey]:
+    return list(_required_cells(template))
+
+
+def _collect_required(template: Template) -> list[CellKey]:
     """Every cell the template prints, in template order (2019 has no （六） sub-rows 1 and 2)."""
     keys: list[CellKey] = []
     for table in TABLES:
@@ -193,14 +203,15 @@ def all_cells(template: Template) -> list[CellKey]:
     ]
 
 
+@lru_cache(maxsize=4)
+def _field_specs(template: Template) -> dict[CellKey, FieldSpec]:
+    return {
+        (table, row.key, f.key): f for table in TABLES for row in table_rows(table, template) for f in row.fields
+    }
+
+
 def field_spec(template: Template, key: CellKey) -> FieldSpec:
-    table, row_key, field_key = key
-    for row in table_rows(table, template):
-        if row.key == row_key:
-            for f in row.fields:
-                if f.key == field_key:
-                    return f
-    raise KeyError(key)
+    return _field_specs(template)[key]
 
 
 def describe_cell(template: Template, key: CellKey) -> str:

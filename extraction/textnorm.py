@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from functools import lru_cache
 
 # CJK Radicals Supplement → the ideograph they are drawn for (no Unicode decomposition exists).
 RADICAL_MAP: dict[str, str] = {
@@ -41,8 +42,14 @@ _RADICAL_TABLE = str.maketrans(RADICAL_MAP)
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
+@lru_cache(maxsize=65536)
 def normalize_text(text: str) -> str:
-    """NFKC, radicals mapped to ideographs, zero-width characters dropped, NBSP as a space."""
+    """NFKC, radicals mapped to ideographs, zero-width characters dropped, NBSP as a space.
+
+    Cached: table cells repeat the same few strings ("0", labels) thousands of times in a batch.
+    """
+    if text.isascii():
+        return text
     text = text.translate(_RADICAL_TABLE)
     text = unicodedata.normalize("NFKC", text)
     return text.translate(_ZERO_WIDTH)

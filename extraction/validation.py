@@ -93,14 +93,16 @@ def _check_domain(record: Record, template: Template) -> list[Finding]:
         if value is None:
             continue
         kind = field_spec(template, key).kind
-        where = describe_cell(template, key)
+        problem = None
         if kind == "money":
             if not (isinstance(value, str) and _MONEY.match(value)):
-                findings.append(Finding("I5", "hard", f"I5 {where}: {value!r} is not an amount", (key,), printed=value))
+                problem = f"{value!r} is not an amount"
         elif isinstance(value, bool) or not isinstance(value, int):
-            findings.append(Finding("I5", "hard", f"I5 {where}: {value!r} is not a whole number", (key,), printed=value))
+            problem = f"{value!r} is not a whole number"
         elif value < 0 and kind != "signed":
-            findings.append(Finding("I5", "hard", f"I5 {where}: {value} is negative", (key,), printed=value))
+            problem = f"{value} is negative"
+        if problem:
+            findings.append(Finding("I5", "hard", f"I5 {describe_cell(template, key)}: {problem}", (key,), printed=value))
     for (table, row), keys in missing.items():
         where = describe_cell(template, keys[0]).rsplit(" · ", 1)[0]
         what = "all cells" if len(keys) > 1 and len(keys) == _row_width(template, table, row) else ", ".join(

@@ -15,9 +15,11 @@ The rule, per table section (表二 / 表三 / 表四 as cut by ``prompt.split_s
    printed blank (``—``) into ``0`` or repeats a number into a wrong row is caught even for the
    small numbers that rule 1 alone finds almost anywhere (0–9 occur in every table's row labels
    and dates). This is why small numbers are not exempt: they are held by the count instead.
-3. Some text layers glue a row's cells into one digit run (``640020470``). A row (or a whole
-   table, for 表四's single line of 15 values) is grounded when the concatenation of its values in
-   template order is exactly such a run; its cells then do not take part in rule 2.
+3. Some text layers glue a row's cells into one digit run (``640020470``, ``500000 5``). A row
+   (or a whole table, for 表四's single line of 15 values) is grounded when its values, in template
+   order, spell consecutive printed numbers, split only between values, at least one of which holds
+   several values; its cells then do not take part in rule 2. A row label's enumerator glued to the
+   previous row's digits (``…30000033.要求…`` = ``3000003`` + ``3.``) is split off first.
 
 Anything else is a hard finding ``G1`` that names the cell and the value.
 """
@@ -36,12 +38,23 @@ _NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)|(?<
 _MAX_CELLS_NAMED = 6
 
 
+_GLUED_ENUMERATOR = re.compile(r"(?<=\d)(\d)\.(?=[^\d\s.])")
+"""``…重复申请30000033.要求…``: the next row's ``3.`` glued to a row's digits."""
+
+
+def _numbers_in_order(text: str) -> list[str]:
+    """The numbers printed in ``text`` in reading order, thousands separators dropped.
+
+    A row enumerator glued to the previous row's digits is split off first, so that the row's
+    digits and the ``3.`` of the next label are two numbers, as printed.
+    """
+    text = _GLUED_ENUMERATOR.sub(r" \1.", normalize_text(text))
+    return [m.group(0).replace(",", "") for m in _NUMBER.finditer(text)]
+
+
 def number_tokens(text: str) -> Counter[str]:
     """Every number printed in ``text``, thousands separators dropped, with how often it occurs."""
-    tokens: Counter[str] = Counter()
-    for match in _NUMBER.finditer(normalize_text(text)):
-        tokens[match.group(0).replace(",", "")] += 1
-    return tokens
+    return Counter(_numbers_in_order(text))
 
 
 def value_token(value: Value) -> str | None:
@@ -88,22 +101,45 @@ def ground(record: Record, sections: dict[str, str], cells: Iterable[CellKey] | 
 
 
 def _glued_cells(record: Record, template: Template, table: str, source: str) -> set[CellKey]:
-    """Cells grounded by rule 3: their row's (or table's) values, concatenated, form one digit run."""
-    runs = {m.group(0) for m in re.finditer(r"(?<![\d.,])\d{2,}(?![\d,]|\.\d)", normalize_text(source))}
-    if not runs:
+    """Cells grounded by rule 3: their row's (or table's) values, in order, are consecutive printed
+    numbers of which at least one holds several values glued together (``500000 5``)."""
+    printed = _numbers_in_order(source)
+    if not any(len(token) > 1 for token in printed):
         return set()
-    grounded: set[CellKey] = set()
     rows: dict[str, list[CellKey]] = {}
     for key in all_cells(template):
         if key[0] == table and record.has(key):
             rows.setdefault(key[1], []).append(key)
-    groups = list(rows.values()) + [[k for keys in rows.values() for k in keys]]
-    for keys in groups:
-        tokens = [value_token(record.value(k)) for k in keys]
-        digits = "".join(t for t in tokens if t is not None)
-        if sum(t is not None for t in tokens) >= 2 and digits in runs and "." not in digits:
-            grounded.update(k for k, t in zip(keys, tokens) if t is not None)
+    grounded: set[CellKey] = set()
+    for keys in [*rows.values(), [k for keys in rows.values() for k in keys]]:
+        held = [(k, value_token(record.value(k))) for k in keys]
+        values = [t for _, t in held if t is not None]
+        if len(values) >= 2 and _printed_glued(values, printed):
+            grounded.update(k for k, t in held if t is not None)
     return grounded
+
+
+def _printed_glued(values: list[str], printed: list[str]) -> bool:
+    """True when consecutive printed numbers, split only between values, spell ``values`` and at
+    least one of them holds two or more values."""
+    target = "".join(values)
+    bounds = set()
+    length = 0
+    for value in values:
+        length += len(value)
+        bounds.add(length)
+    for start in range(len(printed)):
+        spelled, used = "", 0
+        for token in printed[start:]:
+            spelled += token
+            used += 1
+            if len(spelled) not in bounds or not target.startswith(spelled):
+                break
+            if spelled == target:
+                if used < len(values):
+                    return True
+                break
+    return False
 
 
 def _absent(template: Template, key: CellKey, value: Value) -> Finding:

@@ -34,7 +34,9 @@ from extraction.schema import (
 def _compact(schema: dict[str, Any]) -> None:
     """Trim what costs prompt tokens and tells the model nothing: pydantic's per-property ``title``
     (it repeats the key) and ``anyOf: [{type: X}, {type: null}]`` (same as ``type: [X, null]``).
-    The model's own title stays: instructor names the tool after it."""
+    The record model keeps its title (instructor names the tool after it); nested ones drop theirs
+    (the ``$defs`` key already names them)."""
+    schema.pop("title", None)
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
         options = prop.get("anyOf")
@@ -43,7 +45,14 @@ def _compact(schema: dict[str, Any]) -> None:
             del prop["anyOf"]
 
 
+def _compact_top(schema: dict[str, Any]) -> None:
+    title = schema.get("title")
+    _compact(schema)
+    schema["title"] = title
+
+
 _CONFIG = ConfigDict(extra="ignore", json_schema_extra=_compact)
+_TOP_CONFIG = ConfigDict(extra="ignore", json_schema_extra=_compact_top)
 
 
 def _blank_or_number(value: Any) -> Any:
@@ -124,7 +133,7 @@ def response_model(template: Template) -> type[BaseModel]:
                          Field(..., description=TABLE_LABELS[table]))
     return create_model(
         f"Report{template}",
-        __config__=_CONFIG,
+        __config__=_TOP_CONFIG,
         __doc__="Statistical tables 表二, 表三, 表四 of one 政府信息公开工作年度报告, numbers as printed.",
         organization=(Optional[str], Field(..., description="issuing body as printed in the title")),
         year=(Optional[int], Field(..., description="the year reported on (from the title)")),
@@ -165,5 +174,7 @@ def answer_to_report(answer: BaseModel, template: Template) -> dict[str, Any]:
     return report
 
 
+@cache
 def schema_json(template: Template) -> dict[str, Any]:
+    """The response model's JSON schema (cached: pydantic takes ~0.1 s; callers must not mutate it)."""
     return response_model(template).model_json_schema()

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from extraction.document import Document, TableBlock
 from extraction.schema import ACTIVE, APPLICATIONS, REVIEW, Template
@@ -98,7 +98,8 @@ def split_sections(text: str) -> Sections:
     review = _REVIEW_START.search(text, apps.end() if apps else start)
     review_at = review.start() if review else None
     after = _AFTER_REVIEW.search(text, review.end()) if review else None
-    end = after.start() if after else (min(len(text), review.end() + _REVIEW_REACH) if review else len(text))
+    end = _heading_number(text, after.start()) if after else (
+        min(len(text), review.end() + _REVIEW_REACH) if review else len(text))
     if after is None and review is not None:
         end = _line_end(text, end)
     apps_at = _heading_number(text, apps_at)
@@ -114,6 +115,10 @@ def split_sections(text: str) -> Sections:
 _NUMBERED = re.compile(r"[一二三四五六七八九十]{1,2}[、.．]\s*$")
 
 
+@overload
+def _heading_number(text: str, at: int) -> int: ...
+@overload
+def _heading_number(text: str, at: None) -> None: ...
 def _heading_number(text: str, at: int | None) -> int | None:
     """Move an anchor back over its heading's number (``三、``) so it stays with its table."""
     if at is None:
