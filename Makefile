@@ -17,9 +17,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Serves the review admin on 127.0.0.1:$FOI_PORT (8000); bootstrap prints the login (FOI_ADMIN_USER /
+# FOI_ADMIN_PASSWORD, else a generated password kept in $FOI_DATA_DIR/admin-login.txt).
 run: setup
+	@mkdir -p "$${FOI_DATA_DIR:-data}"
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py extract fixtures/seeds/*.txt fixtures/real/*.pdf fixtures/real/*.txt
+	$(PY) manage.py bootstrap
+	$(PY) manage.py runserver 127.0.0.1:$${FOI_PORT:-8000} --noreload --insecure
 
 extract-fixtures: setup
 	$(PY) manage.py extract --json fixtures/seeds/*.txt fixtures/real/*.pdf fixtures/real/*.txt

@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "review.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -93,12 +94,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGE_DIR = DATA_DIR / "sources"
-"""Content-addressed store of source reports: ``sources/ab/cdef…`` by SHA-256."""
+CLAIM_MINUTES = int(env("CLAIM_MINUTES", "30"))
 
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_MB", "50")) * 1024 * 1024
+# Uploads up to the limit stay in memory, so nothing is buffered in the system temp directory
+# (nothing is written outside DATA_DIR); UploadLimitMiddleware refuses larger bodies before reading them.
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Extraction
 ACCEPT_CONFIDENCE = float(env("ACCEPT_CONFIDENCE", "0.9"))

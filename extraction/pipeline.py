@@ -62,7 +62,8 @@ def extract_file(path: str | Path, config: ExtractConfig = ExtractConfig(), data
     loaded = time.perf_counter()
     result = extract_document(document, config)
     result.path = str(path)
-    result.timings = {"load": loaded - started, "parse": time.perf_counter() - loaded}
+    # Keep timings a fallback recorded (e.g. "llm"); "parse" includes them.
+    result.timings = {**result.timings, "load": loaded - started, "parse": time.perf_counter() - loaded}
     return result
 
 
@@ -151,7 +152,8 @@ def finish(document: Document, parsed: ParsedReport, config: ExtractConfig) -> E
         other.append("issuing body or year not found in the title")
     if parsed.template_reason:
         confidence -= 0.3
-    findings += validate(record, find_prose_claims(parsed.prose))
+    claims = find_prose_claims(parsed.prose)
+    findings += validate(record, claims)
     decision, reasons = decide(DecisionInput(
         findings=findings, confidence=round(confidence, 2), threshold=config.accept_confidence,
         method="deterministic", tables_missing=missing_tables, template_reason=parsed.template_reason,
@@ -159,7 +161,8 @@ def finish(document: Document, parsed: ParsedReport, config: ExtractConfig) -> E
     ))
     result = ExtractionResult(document.path, decision, reasons, "deterministic", record, findings,
                               confidence=round(confidence, 2), source_format=document.format,
-                              page_count=document.page_count)
+                              page_count=document.page_count, prose_claims=claims,
+                              versions={"parser": PARSER_VERSION})
     incomplete = bool(missing_tables) or any(f.code in {"P1", "I5"} for f in findings)
     if incomplete and config.fallback is not None:
         return config.fallback(document, result)

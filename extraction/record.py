@@ -158,6 +158,8 @@ class ExtractionResult:
     page_count: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     llm_calls: list[LlmCall] = field(default_factory=list)
+    prose_claims: list[Any] = field(default_factory=list)
+    """Every total the prose quotes (extraction.prose.ProseClaim), so edits can be re-checked (S3)."""
     versions: dict[str, str] = field(default_factory=dict)
     """parser / prompt / model versions that produced this result."""
 

@@ -71,6 +71,9 @@ class Report(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     status_note = models.TextField(blank=True, help_text="the note of the last status change")
     reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
+    sampled = models.BooleanField(default=False, db_index=True,
+                                  help_text="an automatically accepted report drawn for QA review")
+
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -146,3 +149,23 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class LlmCall(models.Model):
+    """One call to the language model: the usage ledger (tokens, latency, errors) per report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="llm_calls")
+    run = models.ForeignKey(ExtractionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_calls")
+    reason = models.CharField(max_length=16, help_text="extract or reask")
+    model_name = models.CharField(max_length=120)
+    mode = models.CharField(max_length=16)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    latency_s = models.FloatField(default=0.0)
+    status = models.CharField(max_length=16, help_text="ok, error or cached")
+    error = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "LLM call"

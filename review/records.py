@@ -8,7 +8,6 @@ that a round trip never turns "not read" (an I5 finding) into "printed blank" (n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -74,24 +73,11 @@ def claims_from_json(data: Iterable[JsonDict]) -> list[ProseClaim]:
             for item in data]
 
 
-_QUOTE = re.compile(r"“(?P<quote>.*?)”")
 
 
 def prose_claims_of(result: ExtractionResult) -> list[ProseClaim]:
-    """The prose claims behind a run's S3 checks, so that a reviewer's save checks them again.
-
-    ``ExtractionResult`` does not expose every claim yet; until it does, the claims that failed (the S3
-    findings) are rebuilt from their findings. A claim that held at extraction time is then not rechecked.
-    """
-    claims = getattr(result, "prose_claims", None)
-    if claims is not None:
-        return list(claims)
-    rebuilt: list[ProseClaim] = []
-    for finding in result.findings:
-        if finding.code == "S3" and isinstance(finding.expected, int) and finding.cells:
-            match = _QUOTE.search(finding.message)
-            rebuilt.append(ProseClaim(tuple(finding.cells), finding.expected, match.group("quote") if match else ""))
-    return rebuilt
+    """The prose claims behind a run's S3 checks, so that a reviewer's save checks them again."""
+    return list(result.prose_claims)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ NOT_CONFIGURED = "LLM not configured"
 LLM_REVIEW = "LLM result: a reviewer confirms it"
 _REASK_CODES = ("I1", "I2", "I3", "I4", "I5", "G1")
 _CELLS_QUOTED = 8
+_FINDINGS_QUOTED = 15
+"""A garbled answer can break hundreds of checks; the reask quotes the first ones (prompt size)."""
 
 
 def not_configured_fallback(document: Document, result: ExtractionResult) -> ExtractionResult:
@@ -107,8 +109,10 @@ class LlmRun:
         record, findings = self._check(first, template, sections)
         problems = [f for f in findings if f.severity == "hard" and f.code in _REASK_CODES]
         if problems:
-            again = self._ask(reask_messages(messages, first, [reask_line(record, f, first) for f in problems]),
-                              template, "reask")
+            lines = [reask_line(record, f, first) for f in problems[:_FINDINGS_QUOTED]]
+            if len(problems) > _FINDINGS_QUOTED:
+                lines.append(f"… and {len(problems) - _FINDINGS_QUOTED} more findings of the same kinds")
+            again = self._ask(reask_messages(messages, first, lines), template, "reask")
             if again is not None:
                 second, second_findings = self._check(again, template, sections)
                 invented = [f for f in second_findings if is_unprinted(f)]
