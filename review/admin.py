@@ -9,7 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe, format_html_join
 
 from review import selectors, services, views
 from review.models import CellEdit, ExtractionRun, Report, StatusChange
@@ -58,7 +59,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ("report_link", "year", "template", "status_badge", "hard", "codes", "format", "method_code",
                     "held_by", "filename", "updated_at")
     list_display_links = None
-    list_filter = ("status", FindingCodeFilter, "template", "year", "format", "method", HeldFilter)
+    list_filter = ("status", FindingCodeFilter, "sampled", "template", "year", "format", "method", HeldFilter)
     search_fields = ("organization", "filename")
     list_per_page = 50
     actions = ["reextract"]
@@ -67,6 +68,9 @@ class ReportAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         # not super(): it orders by get_ordering() before the queue rank is annotated
         return selectors.queue(Report.objects.select_related("claimed_by"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "qa": selectors.qa_precision()})
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         return ["queue_rank", "-hard_count", "created_at"]
@@ -101,7 +105,8 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Report) -> str:
-        return format_html('<span class="st st-{}">{}</span>', obj.status, obj.get_status_display())
+        sample = mark_safe(' <span class="qa-sample" title="automatically accepted, drawn for a QA check">QA sample</span>') if obj.sampled else ""  # noqa: S308 - a constant
+        return format_html('<span class="st st-{}">{}</span>{}', obj.status, obj.get_status_display(), sample)
 
     @admin.display(description="hard", ordering="hard_count")
     def hard(self, obj: Report) -> int:

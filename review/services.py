@@ -130,6 +130,16 @@ def run_extraction(report: Report, *, user: Any = None, force: bool = False) -> 
     return _record_run(report, result, user=user, forced=force)
 
 
+def qa_sample_rate() -> float:
+    """Share of automatically accepted reports that a reviewer checks (FOI_QA_SAMPLE_RATE, default 0.02)."""
+    return min(1.0, max(0.0, float(getattr(settings, "QA_SAMPLE_RATE", 0.02))))
+
+
+def qa_draws(sha256: str) -> bool:
+    """Draw by the file's hash, not by chance: the same file is always in or out, so re-runs are idempotent."""
+    return int(sha256[:12], 16) / 16**12 < qa_sample_rate()
+
+
 def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: bool) -> ExtractionRun:
     record_json, provenance = record_to_json(result.record) if result.record else (None, {})
     claims = prose_claims_of(result)
@@ -157,6 +167,10 @@ def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: 
         status = DECISION_STATUS[result.decision]
         if status == Status.ACCEPTED and checked and checked.hard:
             status = Status.NEEDS_REVIEW  # cannot happen with one validator; kept as the invariant's guard
+        qa_note = ""
+        if status == Status.ACCEPTED and qa_draws(report.sha256):
+            status, report.sampled = Status.NEEDS_REVIEW, True
+            qa_note = f" — drawn as a QA sample ({qa_sample_rate():.0%} of automatic accepts are checked)"
         report.method = result.method or ""
         report.confidence = result.confidence
         report.reasons = result.reasons
@@ -171,7 +185,7 @@ def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: 
         report.save()
         report.refresh_from_db(fields=["version"])
         _change_status(report, status, user=user, note=f"extraction run {run.pk}: {result.decision}"
-                       + (f" ({result.reasons[0]})" if result.reasons else ""))
+                       + (f" ({result.reasons[0]})" if result.reasons else "") + qa_note)
     for following in Report.objects.filter(organization=report.organization, year=(report.year or 0) + 1,
                                             record__isnull=False).exclude(pk=report.pk):
         refresh_findings(following)

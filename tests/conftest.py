@@ -25,3 +25,4 @@ def report_keys(report: dict) -> dict:
 def _data_dir(tmp_path_factory: pytest.TempPathFactory, settings) -> None:  # type: ignore[no-untyped-def]
     """Tests never write into the developer's data directory."""
     settings.DATA_DIR = tmp_path_factory.mktemp("data")
+    settings.QA_SAMPLE_RATE = 0.0  # tests that sample set their own rate

@@ -159,9 +159,12 @@ class LlmRun:
             findings += grounding
         if partial is not None and partial.cells:
             findings += compare(record, partial, template)
-        claims = find_prose_claims(sections.prose) if sections else []
-        findings += validate(record, claims)
+        findings += validate(record, self.claims(sections))
         return record, findings
+
+    def claims(self, sections: Sections | None) -> list[Any]:
+        """Totals quoted in the prose before the tables (S3)."""
+        return find_prose_claims(sections.prose) if sections else []
 
     def _title_grounding(self, record: Record, partial: Record | None) -> list[Finding]:
         """A body or year that only the model read must be printed in the document too."""
@@ -172,8 +175,10 @@ class LlmRun:
         if record.year is not None and not (partial and partial.year) and not number_tokens(text)[value_token(record.year) or ""]:
             findings.append(Finding("G1", "hard", f"G1 year: {record.year} does not occur in the source text",
                                     printed=record.year))
+            record.year = None  # like a cell: what is not printed is not read
         if record.organization and not (partial and partial.organization) and not ground_text(record.organization, text):
             findings.append(Finding("G1", "hard", f"G1 issuing body: “{record.organization}” does not occur in the source text"))
+            record.organization = None
         return findings
 
     def _decide(self, record: Record, findings: list[Finding], sections: Sections | None) -> ExtractionResult:
@@ -194,12 +199,15 @@ class LlmRun:
         ))
         if decision == "accept" and not (self.config.accept and grounded):
             decision = "review"
-        return ExtractionResult(
+        out = ExtractionResult(
             self.result.path, decision, reasons, "llm", record, findings,
             confidence=1.0 if not hard else 0.5, source_format=self.result.source_format,
             page_count=self.result.page_count, timings=dict(self.result.timings),
             llm_calls=[*self.result.llm_calls, *self.calls], versions=_versions(self.result, self.config),
         )
+        if hasattr(out, "prose_claims"):  # kept so that a reviewer's edit is re-checked against them
+            out.prose_claims = self.claims(sections)
+        return out
 
 
 def pick_template(result: ExtractionResult) -> Template:

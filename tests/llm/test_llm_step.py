@@ -18,7 +18,7 @@ from extraction.pipeline import ExtractConfig, extract_document
 from tests.conftest import FIXTURES, expected_for
 from tests.llm.conftest import run
 from tests.llm.fake_server import FakeOpenAI, answer, prompt_text
-from tests.llm.reports import load_text, model_answer, partly_prose_report, seed_expected
+from tests.llm.reports import load_text, model_answer, partly_prose_report, prose_report, seed_expected
 
 NEW_NATURAL = ("applications", "new_received", "natural_person")
 
@@ -188,3 +188,23 @@ def test_fallback_never_raises_even_on_a_bug(tmp_path: Path, llm_config: Callabl
     result = extract_document(document, config)
     assert result.decision == "review" and result.reasons[-1] == "LLM step failed (RuntimeError: boom)"
     assert LLM_REVIEW not in result.reasons
+
+
+# --- the title, when only the model read it -------------------------------------------------------
+
+@pytest.mark.parametrize("organization, grounded", [("焦作市人民政府", True), ("开封市人民政府", False)])
+def test_a_title_only_the_model_read_must_be_printed(organization: str, grounded: bool, fake: FakeOpenAI,
+                                                     llm_config: Callable[..., LlmConfig], tmp_path: Path) -> None:
+    text = prose_report()
+    untitled = text[text.index("\n", 5):]  # drop the title line: the parser finds no body nor year
+    reply = model_answer(seed_expected())
+    reply["organization"] = organization
+    fake.push(answer("json_schema", reply))
+    result = run(load_text(untitled, tmp_path), llm_config())
+    assert result.record is not None and result.record.year == 2024
+    if grounded:
+        assert result.record.organization == organization and not result.hard_findings
+    else:
+        assert result.record.organization is None
+        assert "G1 issuing body: “开封市人民政府” does not occur in the source text" in result.reasons
+        assert "issuing body or year not found in the title" in result.reasons
