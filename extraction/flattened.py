@@ -77,7 +77,7 @@ _UNIT = re.compile(r"[元万亿]+$")
 _COUNT_VALUE = re.compile(r"[\s\d]*")
 _ENUMERATOR_NEXT = re.compile(r"\s*[.、．]")
 _ACTIVE_ANCHOR = re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*一\s*\)\s*项")
-_APPLICATION_ANCHOR = re.compile(r"勾稽|本年新收政府信息公开申请数量")
+_APPLICATION_ANCHOR = re.compile(r"勾稽关系为|本列数据|本年新收政府信息公开申请数量")
 _REVIEW_ANCHOR = re.compile(r"未经复议直接起诉|复议后起诉")
 _REVIEW_END = re.compile(r"五\s*、|存在的主要问题")
 

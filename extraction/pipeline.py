@@ -93,7 +93,7 @@ def parse_document(document: Document) -> ParsedReport:
     return parsed
 
 
-_FIRST_TABLE = re.compile(r"第\s*二\s*十\s*条\s*第|勾\s*稽|信息内容\s*本年")
+_FIRST_TABLE = re.compile(r"第\s*二\s*十\s*条\s*第|勾\s*稽\s*关\s*系\s*为|信息内容\s*本年")
 
 
 def prose_before_tables(document: Document) -> str:

@@ -50,8 +50,8 @@ class Regions:
 
 
 _ACTIVE_ANCHORS = (re.compile(r"第二十条第一项"), re.compile(r"信息内容本年"))
-_APPLICATION_ANCHORS = (re.compile(r"勾稽"), re.compile(r"申请人情况"), re.compile(r"本年新收政府信息公开申请"))
-_REVIEW_ANCHORS = (re.compile(r"未经复议直接起诉"), re.compile(r"复议后起诉"), re.compile(r"行政复议.{0,12}行政诉讼"))
+_APPLICATION_ANCHORS = (re.compile(r"勾稽关系为|本列数据"), re.compile(r"申请人情况"), re.compile(r"本年新收政府信息公开申请"))
+_REVIEW_ANCHORS = (re.compile(r"未经复议直接起诉"), re.compile(r"复议后起诉"), re.compile(r"行政复议.{0,12}行政诉讼.{0,24}结果维持"))
 _AFTER_REVIEW = (re.compile(r"存在的主要问题"), re.compile(r"改进情况"), re.compile(r"其他需要报告的事项"))
 
 

@@ -175,9 +175,11 @@ def test_random_bytes_and_empty_files_fail(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "html", "docx", "text"])
-def test_a_document_that_is_not_an_annual_report_fails(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize("variant", ["notice", "near_miss"])
+def test_a_document_that_is_not_an_annual_report_fails(tmp_path: Path, fmt: str, variant: str) -> None:
+    """Also the notice *about* compiling the reports, which names the report and the 勾稽 rule."""
     suffix = WRITERS[fmt][1]
-    path = write_not_a_report(tmp_path / f"notice{suffix}", fmt)
+    path = write_not_a_report(tmp_path / f"notice{suffix}", fmt, variant=variant)
     result = extract_file(path)
     assert result.decision == "failed"
     assert "not an annual" in result.reasons[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ from extraction.llm.config import LlmConfig
 from extraction.llm.models import response_model, schema_json
 from extraction.record import LlmCall
 from extraction.schema import Template
+
+# instructor logs every failed attempt at ERROR; with no logging configured Python's last-resort
+# handler would print them on stderr of `extract --json`. The result's reasons already say it; a
+# NullHandler only stops that fallback (configured handlers still receive the records).
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 INSTRUCTOR_MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -75,7 +81,7 @@ class LlmClient:
             started = time.perf_counter()
             try:
                 answer, completion = self.client.create_with_completion(
-                    messages=copy.deepcopy(messages),  # instructor adds to the list it is given
+                    messages=copy.deepcopy(messages),  # type: ignore[arg-type]  # instructor edits the list
                     model=config.model,
                     response_model=response_model(template),
                     max_retries=0,
@@ -179,9 +185,10 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, openai.APIConnectionError):
         return _cut(f"connection error: {exc.__cause__ or exc}")
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return _cut(f"{exc.error_count()} validation error(s), first at {where or 'top'}: {first.get('msg', exc)}")
+        errors = exc.errors()
+        if errors:
+            where = ".".join(str(p) for p in errors[0]["loc"]) or "top"
+            return _cut(f"{exc.error_count()} validation error(s), first at {where}: {errors[0]['msg']}")
     return _cut(f"{type(exc).__name__}: {exc}")
 
 

@@ -53,6 +53,9 @@ class LlmConfig:
     Retry-After."""
     max_retry_wait: float = 60.0
     """Upper bound for any wait, including a server's Retry-After."""
+    labels_in_prompt: bool = False
+    """Also list every key with its label in the prompt (~900 tokens more), for servers that do not
+    show the schema to the model (llama-cpp-python in tools mode, Gemma templates without system)."""
     vision_max_pages: int = 8
     vision_scale: float = 1.5
     """Render scale for page images (1.0 = 72 dpi)."""
@@ -93,7 +96,8 @@ class LlmConfig:
                     kwargs[key] = kind(raw)
                 except ValueError as exc:
                     raise LlmConfigError(f"{name}={raw!r} is not a number") from exc
-        for name, key in (("FOI_LLM_ACCEPT", "accept"), ("FOI_LLM_VISION", "vision")):
+        for name, key in (("FOI_LLM_ACCEPT", "accept"), ("FOI_LLM_VISION", "vision"),
+                          ("FOI_LLM_LABELS_IN_PROMPT", "labels_in_prompt")):
             if name in environ:
                 kwargs[key] = _flag(name, environ[name])
         cache = environ.get("FOI_LLM_CACHE_DIR", "").strip()

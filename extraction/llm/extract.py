@@ -35,7 +35,7 @@ from extraction.llm.prompt import (
 )
 from extraction.llm.vision import page_images
 from extraction.prose import find_prose_claims
-from extraction.record import CellValue, ExtractionResult, Finding, LlmCall, Record, SourceRef
+from extraction.record import ExtractionResult, Finding, LlmCall, Record, SourceRef
 from extraction.schema import Template, describe_cell
 from extraction.validation import validate
 
@@ -94,7 +94,7 @@ class LlmRun:
         sections: Sections | None = None
         if self.document.has_text_layer:
             sections = split_sections(render_document(self.document))
-            messages = build_messages(template, sections, title_lines(self.document))
+            messages = build_messages(template, sections, title_lines(self.document), self.config.labels_in_prompt)
         elif not self.config.vision:
             return _unchanged(self.result, self.config, [], "no text layer and LLM vision is off (FOI_LLM_VISION)")
         else:

@@ -127,7 +127,7 @@ def response_model(template: Template) -> type[BaseModel]:
             if template == "2019" and table == APPLICATIONS and row.key in ROWS_ABSENT_IN_2019:
                 continue
             rows[row.key] = (_row_type(table, row, applicant_row, review_row, shared),
-                             Field(..., description=_row_description(table, row, template)))
+                             Field(..., description=row_description(table, row, template)))
         name = f"{_camel(table)}{template}"
         tables[table] = (create_model(name, __config__=_CONFIG, **rows),
                          Field(..., description=TABLE_LABELS[table]))
@@ -153,7 +153,7 @@ def _row_type(table: str, row: RowSpec, applicant_row: type[BaseModel], review_r
     return shared[signature]
 
 
-def _row_description(table: str, row: RowSpec, template: Template) -> str:
+def row_description(table: str, row: RowSpec, template: Template) -> str:
     """The row's label, long ones cut where they become a gloss (``（二）部分公开（区分处理的…``)."""
     if table == APPLICATIONS and template == "2019" and row.key == "other_other":
         return "（六）其他处理"

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from extraction.document import Document, TableBlock
-from extraction.schema import ACTIVE, APPLICATIONS, REVIEW, Template
+from extraction.llm.models import row_description
+from extraction.schema import ACTIVE, APPLICATIONS, REVIEW, ROWS_ABSENT_IN_2019, Template, table_rows
 from extraction.textnorm import normalize_text
 
 PROMPT_VERSION = "llm-1"
 """Bump when the wording, the section cut or the response model changes (it keys the cache)."""
 
-SYSTEM = """You copy the statistical tables of a Chinese government information-disclosure annual report (政府信息公开工作年度报告) into JSON.
+RULES = """You copy the statistical tables of a Chinese government information-disclosure annual report (政府信息公开工作年度报告) into JSON.
 Rules:
 1. Copy every number exactly as printed in the source text. Never compute, correct or complete a number; if the printed numbers do not add up, keep them as printed.
 2. A cell printed blank, —, －, -, / or 无 is null. A cell you cannot find is null; never guess.
@@ -149,23 +150,46 @@ def title_lines(document: Document, limit: int = 2) -> list[str]:
     return out
 
 
-def build_messages(template: Template, sections: Sections, titles: list[str]) -> list[dict[str, Any]]:
+def label_list(template: Template) -> str:
+    """Every key with its printed label, for servers that do not show the schema to the model
+    (llama-cpp-python turns a tool's schema into a grammar only). ~900 tokens."""
+    lines = []
+    for table in (ACTIVE, APPLICATIONS, REVIEW):
+        rows = [r for r in table_rows(table, template)
+                if not (template == "2019" and table == APPLICATIONS and r.key in ROWS_ABSENT_IN_2019)]
+        if table == ACTIVE:
+            items = [f"{r.key}={r.label}({', '.join(f'{f.key}={f.label}' for f in r.fields)})" for r in rows]
+        else:
+            items = [f"{r.key}={row_description(table, r, template)}" for r in rows]
+            items.append("columns: " + ", ".join(f"{f.key}={f.label}" for f in rows[0].fields))
+        lines.append(f"{table}: " + "; ".join(items))
+    return "\n".join(lines)
+
+
+def build_messages(template: Template, sections: Sections, titles: list[str],
+                   labels: bool = False) -> list[dict[str, Any]]:
+    """One user message: the rules, the template, the title and the section (and, if asked, the labels).
+
+    The rules are not a system message because some chat templates drop system messages (Gemma's,
+    in llama-cpp-python's ``gemma`` format), and the rules are the part that must not be lost.
+    """
+    keys = f"Keys and labels:\n{label_list(template)}\n\n" if labels else ""
     user = (
-        f"Template {template}. Title: {' / '.join(titles)}\n\n"
+        f"Template {template}. Title: {' / '.join(titles)}\n\n{keys}"
         f"Source text (表二 to 表四):\n<<<\n{sections.text}\n>>>"
     )
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    return [{"role": "user", "content": f"{RULES}\n\n{user}"}]
 
 
 def build_vision_messages(template: Template, images: list[str]) -> list[dict[str, Any]]:
     """For a scan: the same rules and labels, the pages as images (data URLs) instead of text."""
     content: list[dict[str, Any]] = [{
         "type": "text",
-        "text": f"Template {template}. The report's pages follow as images: read the title, 表二, 表三 "
-                "and 表四 from them.",
+        "text": f"{RULES}\n\nTemplate {template}. The report's pages follow as images: read the title, "
+                "表二, 表三 and 表四 from them.",
     }]
     content += [{"type": "image_url", "image_url": {"url": url}} for url in images]
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": content}]
+    return [{"role": "user", "content": content}]
 
 
 def reask_messages(messages: list[dict[str, Any]], answer: dict[str, Any], problems: list[str]) -> list[dict[str, Any]]:
