@@ -78,10 +78,10 @@ def parse_cell(text: str, kind: str = "count") -> ParsedCell:
     if note and not _NOTE_OK.match(note):
         return ParsedCell(None, error=f"not a number: {cleaned!r}")
     negative = sign_text in {"-", "−", "－", "减", "减少"}
-    if sign_text and kind != "signed":
-        if negative:
-            return ParsedCell(None, note=note, error=f"negative value {cleaned!r} where a count is due")
-        note = f"{sign_text}{' ' + note if note else ''}"
+    if sign_text in {"增", "增加", "减", "减少"} and kind != "signed":
+        return ParsedCell(None, note=note, error=f"{cleaned!r} is a change, not a count")
+    if sign_text == "+" and kind != "signed":
+        note = f"+{' ' + note if note else ''}"
     if kind == "money":
         if negative:
             return ParsedCell(None, error=f"negative amount {cleaned!r}")
@@ -89,6 +89,6 @@ def parse_cell(text: str, kind: str = "count") -> ParsedCell:
     if "." in number:
         return ParsedCell(None, note=note, error=f"fraction {cleaned!r} where a whole count is due")
     value = int(number)
-    if kind == "signed" and negative:
-        value = -value
+    if negative:
+        value = -value  # kept as printed: the validator reports a negative count (I5), nothing is dropped
     return ParsedCell(value, note=note)

@@ -31,6 +31,7 @@ from extraction.numbers import looks_like_value, parse_cell
         ("-3", "signed", -3, None),
         ("+3", "signed", 3, None),
         ("减少3", "signed", -3, None),
+        ("-3", "count", -3, None),
     ],
 )
 def test_cells_read_as_printed(text: str, kind: str, value: object, note: str | None) -> None:
@@ -40,7 +41,7 @@ def test_cells_read_as_printed(text: str, kind: str, value: object, note: str | 
     assert parsed.note == note
 
 
-@pytest.mark.parametrize(("text", "kind"), [("-3", "count"), ("3.5", "count"), ("见附件", "count"), ("约100", "count")])
+@pytest.mark.parametrize(("text", "kind"), [("增3", "count"), ("3.5", "count"), ("见附件", "count"), ("约100", "count")])
 def test_cells_that_are_not_counts_are_errors_not_guesses(text: str, kind: str) -> None:
     parsed = parse_cell(text, kind)
     assert not parsed.ok and parsed.value is None
