@@ -4,7 +4,8 @@
         .venv/bin/pytest -q -p no:cacheprovider -m live tests/llm
 
 Optional: FOI_LIVE_LLM_MODE (default json_schema), FOI_LIVE_LLM_API_KEY, FOI_LIVE_LLM_TIMEOUT
-(seconds, default 600), FOI_LIVE_LLM_MAX_OUTPUT_TOKENS (default 4096). FOI_LIVE_LLM_EXACT=0 checks only what must hold for any model — a tiny
+(seconds, default 600), FOI_LIVE_LLM_MAX_OUTPUT_TOKENS (default 4096), FOI_LIVE_LLM_LABELS=1 (labels
+in the prompt, for servers that hide the schema). FOI_LIVE_LLM_EXACT=0 checks only what must hold for any model — a tiny
 model invents numbers, and then the point is that the record still holds none of them.
 """
 
@@ -38,6 +39,7 @@ def _config() -> LlmConfig:
         max_retries=1,
         token_budget=40_000,
         max_output_tokens=int(os.environ.get("FOI_LIVE_LLM_MAX_OUTPUT_TOKENS", "4096")),
+        labels_in_prompt=os.environ.get("FOI_LIVE_LLM_LABELS", "0") == "1",
     )
 
 

@@ -81,6 +81,17 @@ def test_the_schema_carries_the_chinese_labels(fake: FakeOpenAI, llm_config: Cal
     assert "blank, —, －, -, / or 无 is null" in prompt_text(fake.requests[0])
 
 
+def test_labels_can_travel_in_the_prompt_too(fake: FakeOpenAI, llm_config: Callable[..., LlmConfig],
+                                             prose_doc: Document) -> None:
+    """For servers that turn the schema into a grammar and never show it to the model."""
+    fake.push(answer("tools", model_answer(seed_expected())))
+    result = run(prose_doc, llm_config("tools", labels_in_prompt=True))
+    sent = prompt_text(fake.requests[0])
+    assert "partially_granted=（二）部分公开…" in sent and "natural_person=自然人" in sent
+    assert result.to_json_dict()["report"] == seed_expected()
+    assert LlmConfig.from_env({"FOI_LLM_MODEL": "m", "FOI_LLM_LABELS_IN_PROMPT": "true"}).labels_in_prompt  # type: ignore[union-attr]
+
+
 # --- cache and budget -----------------------------------------------------------------------------
 
 def test_a_cached_answer_costs_no_request(fake: FakeOpenAI, llm_config: Callable[..., LlmConfig],
