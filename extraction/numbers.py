@@ -40,10 +40,6 @@ def clean_cell_text(text: str) -> str:
     return re.sub(r"\s+", " ", normalize_text(text)).strip()
 
 
-def is_blank_mark(text: str) -> bool:
-    return clean_cell_text(text).replace(" ", "") in BLANK_MARKS
-
-
 @lru_cache(maxsize=65536)
 def looks_like_value(text: str) -> bool:
     """True for cells that hold a value (a number, possibly with a note, or a blank mark).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extraction.numbers import is_blank_mark, parse_cell
+from extraction.numbers import parse_cell
 from extraction.record import CellValue
 from extraction.rows import LabelledRow, SourceCell
 from extraction.schema import (
@@ -35,8 +35,6 @@ class TableRead:
     cells: dict[CellKey, CellValue] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     """Why a row or cell could not be read; each becomes a hard finding."""
-    runs: dict[str, str] = field(default_factory=dict)
-    """Row key → digits printed with no separators between cells (to be split by a solver)."""
     notes: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     """Labels of rows with values that match no template row."""
@@ -110,17 +108,17 @@ def _place_row(read: TableRead, table: str, spec: RowSpec, row: LabelledRow, whe
     wanted = len(spec.fields)
     values = _trim_blank_tail(row.values, wanted)
     if len(values) != wanted:
-        digits = [v.text for v in values if not is_blank_mark(v.text)]
-        if len(values) < wanted and digits and all(re.fullmatch(r"[\d ]+", d) for d in digits):
-            joined = " ".join(digits)
-            if len(joined.replace(" ", "")) >= wanted:
-                read.runs[spec.key] = joined
         read.problems.append(
             f"{where} {spec.label}: {len(values)} values printed where {wanted} are expected"
             f" ({row.locator}: {' '.join(v.text for v in values) or 'none'})"
         )
         return
-    for fld, cell in zip(spec.fields, values):
+    _place_cells(read, table, spec, values, where)
+
+
+def _place_cells(read: TableRead, table: str, spec: RowSpec, cells: list[SourceCell], where: str) -> None:
+    """Each cell read as printed; one that does not read is a problem, never a guess."""
+    for fld, cell in zip(spec.fields, cells, strict=True):
         parsed = parse_cell(cell.text, fld.kind)
         if not parsed.ok:
             read.problems.append(f"{where} {spec.label} · {fld.label}: {parsed.error} ({cell.source.locator})")
@@ -208,22 +206,11 @@ def read_review(rows: list[LabelledRow], span: tuple[int, int] | None) -> TableR
         if len(flat) >= 15:
             break
     if len(flat) != 15:
-        digits = [v.text for v in flat if re.fullmatch(r"[\d ]+", v.text.strip() or "x")]
-        if flat and len(digits) == len(flat) and len("".join(digits).replace(" ", "")) >= 15:
-            read.runs["*"] = " ".join(d.strip() for d in digits)
         read.problems.append(
             f"表四: {len(flat)} values printed where 15 are expected"
             f" ({value_rows[0].locator if value_rows else 'no value row'})"
         )
         return read
     for i, spec in enumerate(REVIEW_ROWS):
-        chunk = flat[i * 5 : (i + 1) * 5]
-        for fld, cell in zip(spec.fields, chunk):
-            parsed = parse_cell(cell.text, fld.kind)
-            if not parsed.ok:
-                read.problems.append(f"表四 {spec.label} · {fld.label}: {parsed.error} ({cell.source.locator})")
-                continue
-            read.cells[(REVIEW, spec.key, fld.key)] = CellValue(
-                value=parsed.value, raw=cell.text, note=parsed.note, source=cell.source
-            )
+        _place_cells(read, REVIEW, spec, flat[i * 5 : (i + 1) * 5], "表四")
     return read
