@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run extract-fixtures test test-fast bench clean
+.PHONY: setup run extract-fixtures test test-fast bench bench-import clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+bench-import: setup
+	$(PY) benchmarks/import_bench.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

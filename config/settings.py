@@ -102,6 +102,12 @@ MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_MB", "50")) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Batch import (manage.py import_reports)
+MAX_IMPORT_BYTES = int(float(env("MAX_IMPORT_MB", "100")) * 1024 * 1024)
+MAX_ARCHIVE_BYTES = int(float(env("MAX_ARCHIVE_MB", "2048")) * 1024 * 1024)
+IMPORT_WORKERS = int(env("IMPORT_WORKERS", str(min(4, os.cpu_count() or 1))))
+IMPORT_TIMEOUT = float(env("IMPORT_TIMEOUT", "300"))
+
 # Extraction
 ACCEPT_CONFIDENCE = float(env("ACCEPT_CONFIDENCE", "0.9"))
 QA_SAMPLE_RATE = float(env("QA_SAMPLE_RATE", "0.02"))
@@ -117,12 +123,16 @@ LLM_TOKEN_BUDGET = int(env("LLM_TOKEN_BUDGET", "12000"))
 LLM_ACCEPT = env_bool("LLM_ACCEPT", False)
 LLM_VISION = env_bool("LLM_VISION", False)
 
-# django-q2: ORM broker on the default database unless FOI_REDIS_URL is set.
+# django-q2: ORM broker on the default database unless FOI_REDIS_URL is set. On SQLite the WAL + busy
+# timeout + IMMEDIATE transactions above keep qcluster, the importer and the web server from failing with
+# "database is locked" (tests/test_import_processes.py runs a real qcluster beside an import).
 Q_CLUSTER: dict[str, object] = {
     "name": "foi-ledger",
     "workers": int(env("Q_WORKERS", "2")),
     "timeout": int(env("Q_TIMEOUT", "600")),
     "retry": int(env("Q_RETRY", "720")),
+    "max_attempts": int(env("Q_MAX_ATTEMPTS", "3")),
+    "ack_failures": True,  # a task that raised is recorded as failed, not retried forever
     "queue_limit": 50,
     "bulk": 5,
     "orm": "default",

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from review import selectors, services, views
+from review.admin_io import export_csv, export_xlsx
 from review.models import CellEdit, ExtractionRun, Report, StatusChange
 
 FINDING_CODES = [
@@ -62,7 +63,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ("status", FindingCodeFilter, "sampled", "template", "year", "format", "method", HeldFilter)
     search_fields = ("organization", "filename")
     list_per_page = 50
-    actions = ["reextract"]
+    actions = ["reextract", export_xlsx, export_csv]
     change_list_template = "admin/review/report/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:

@@ -41,6 +41,8 @@ class Report(models.Model):
     format = models.CharField(max_length=16, blank=True, help_text="pdf, html, docx or text")
     size = models.PositiveBigIntegerField(default=0)
     source_url = models.URLField(max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True, help_text="publication date (import --metadata)")
+    region = models.CharField(max_length=100, blank=True, db_index=True, help_text="region (import --metadata)")
     page_count = models.PositiveIntegerField(default=0)
 
     organization = models.CharField(max_length=255, blank=True, db_index=True)
@@ -169,3 +171,42 @@ class LlmCall(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = "LLM call"
+
+
+class ImportBatch(models.Model):
+    """One run of ``import_reports``: what was asked and what came of it (a killed run has no finished_at)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    arguments = models.JSONField(default=dict, help_text="paths and options as given")
+    counts = models.JSONField(default=dict, help_text="files per outcome, written when the run finishes")
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"import {self.pk} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ImportItem(models.Model):
+    """The result row of one file of an import, kept even when the file never became a report."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="items")
+    name = models.CharField(max_length=1000, help_text='path as given; "archive.zip!inner/path" for a member')
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(default=0)
+    outcome = models.CharField(max_length=16, db_index=True,
+                               help_text="new, re-run, known, duplicate, queued, failed or skipped")
+    status = models.CharField(max_length=16, blank=True, help_text="the report's status after this file")
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.outcome}"

@@ -70,12 +70,19 @@ def next_candidates(user: Any) -> QuerySet[Report]:
     return queue(Report.objects.filter(status=Status.NEEDS_REVIEW).exclude(others))
 
 
-def previous_year_record(report: Report) -> Record | None:
-    """Last year's record of the same body, for the soft cross-year checks (S1, S2)."""
-    if not report.organization or not report.year:
+def previous_year_record(report: Report, organization: str | None = None, year: int | None = None
+                         ) -> Record | None:
+    """Last year's record of the same body, for the soft cross-year checks (S1, S2).
+
+    ``organization``/``year`` name the body and year when they come from a record not stored yet (a new
+    report has neither until its first extraction is written).
+    """
+    organization = organization or report.organization
+    year = year or report.year
+    if not organization or not year:
         return None
     previous = (
-        Report.objects.filter(organization=report.organization, year=report.year - 1, record__isnull=False)
+        Report.objects.filter(organization=organization, year=year - 1, record__isnull=False)
         .exclude(status__in=[Status.REJECTED, Status.FAILED]).exclude(pk=report.pk)
         .order_by(Case(When(status=Status.VERIFIED, then=Value(0)), When(status=Status.ACCEPTED, then=Value(1)),
                        default=Value(2), output_field=IntegerField()), "-updated_at")

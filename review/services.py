@@ -140,13 +140,47 @@ def qa_draws(sha256: str) -> bool:
     return int(sha256[:12], 16) / 16**12 < qa_sample_rate()
 
 
+
+# --- batch import (issue 5): results extracted elsewhere, source metadata ----------------------------
+
+def record_extraction(report: Report, result: ExtractionResult, *, user: Any = None,
+                      force: bool = False) -> ExtractionRun | None:
+    """Store a result computed outside this process (the import workers) exactly as ``run_extraction`` would.
+
+    Why: batch import extracts in worker processes and writes from one process; the write path (validate,
+    decide, status, cross-year refresh) must stay this one. None when the report was extracted already.
+    """
+    if report.current_run_id is not None and not force:
+        return None
+    return _record_run(report, result, user=user, forced=force)
+
+
+def set_source_metadata(report: Report, *, source_url: str = "", published_on: Any = None,
+                        region: str = "") -> bool:
+    """Apply what an import's metadata file says about a source (given values win); True when changed."""
+    fields: dict[str, Any] = {}
+    if source_url and source_url[:1000] != report.source_url:
+        fields["source_url"] = source_url[:1000]
+    if published_on is not None and published_on != report.published_on:
+        fields["published_on"] = published_on
+    if region and region[:100] != report.region:
+        fields["region"] = region[:100]
+    if not fields:
+        return False
+    Report.objects.filter(pk=report.pk).update(updated_at=timezone.now(), **fields)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    return True
+
+
 def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: bool) -> ExtractionRun:
     record_json, provenance = record_to_json(result.record) if result.record else (None, {})
     claims = prose_claims_of(result)
     parse_problems = [f for f in result.findings if f.code == "P1"]
     checked = None
     if result.record is not None:
-        checked = check_record(result.record, claims, selectors.previous_year_record(report), extra=parse_problems)
+        previous = selectors.previous_year_record(report, result.record.organization, result.record.year)
+        checked = check_record(result.record, claims, previous, extra=parse_problems)
     findings = checked.findings_json() if checked else [f.to_dict() for f in result.findings]
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)

@@ -57,12 +57,13 @@ def test_import_reports_goes_through_the_ingest_service(tmp_path: Path) -> None:
     (folder / "a.txt").write_bytes(UNBALANCED_TXT.read_bytes())
     (folder / "ignored.bin").write_bytes(b"\x00\x01")
     out = run("import_reports", str(folder), str(SEED), str(tmp_path / "missing.txt"))
-    assert "new    needs_review" in out and "[I2 I3]" in out and "new    accepted" in out
+    assert "new       needs_review" in out and "[I2 I3]" in out and "new       accepted" in out
+    assert "missing.txt  (file not found)" in out and "ignored.bin  (not a report file type (.bin))" in out
     assert Report.objects.count() == 2
     again = run("import_reports", str(folder / "a.txt"))
-    assert "known  needs_review" in again and ExtractionRun.objects.count() == 2
+    assert "known     needs_review" in again and ExtractionRun.objects.count() == 2
     forced = run("import_reports", "--force", str(folder / "a.txt"))
-    assert "re-run needs_review" in forced and ExtractionRun.objects.count() == 3
+    assert "re-run    needs_review" in forced and ExtractionRun.objects.count() == 3
 
 
 def test_import_reports_queue_stores_now_and_enqueues_the_task_by_id() -> None:
@@ -73,7 +74,7 @@ def test_import_reports_queue_stores_now_and_enqueues_the_task_by_id() -> None:
 
     out = run("import_reports", "--queue", str(UNBALANCED_TXT))
     report = Report.objects.get()
-    assert f"queued   {UNBALANCED_TXT} → report {report.pk}" in out and report.status == Status.PENDING
+    assert f"queued    pending      {UNBALANCED_TXT}  → report {report.pk}" in out and report.status == Status.PENDING
     job = SignedPackage.loads(OrmQ.objects.get().payload)
     assert (job["func"], job["args"]) == ("review.tasks.extract_report", (report.pk, False))
     tasks.extract_report(*job["args"])  # what a qcluster worker does

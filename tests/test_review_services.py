@@ -140,7 +140,7 @@ def test_typed_values_follow_the_printed_cell_rules(unbalanced: Report, alice: A
     assert CellEdit.objects.filter(report=report).count() == 2  # the money cell did not change
 
 
-@pytest.mark.parametrize("typed", ["abc", "1.5", "-3", "十二", "x12"])
+@pytest.mark.parametrize("typed", ["abc", "1.5", "增3", "十二", "x12"])
 def test_unparseable_input_is_refused_and_nothing_is_saved(unbalanced: Report, alice: Any, typed: str) -> None:
     with pytest.raises(services.InvalidCells) as refused:
         services.save_record(unbalanced, alice, version=unbalanced.version,
@@ -149,6 +149,15 @@ def test_unparseable_input_is_refused_and_nothing_is_saved(unbalanced: Report, a
     report = fresh(unbalanced)
     assert report.version == unbalanced.version and not CellEdit.objects.exists()
     assert report.record["applications"]["carried_over"]["total"] == 12
+
+
+def test_a_negative_count_is_kept_as_typed_and_flagged_i5(unbalanced: Report, alice: Any) -> None:
+    """A report may print a negative count; the record keeps it and the validator names it (hard I5)."""
+    checked = services.save_record(unbalanced, alice, version=unbalanced.version, cells={MISREAD_CELL: "-3"})
+    report = fresh(unbalanced)
+    assert report.record["applications"]["granted"]["natural_person"] == -3
+    assert any(f.code == "I5" and "-3 is negative" in f.message for f in checked.findings)
+    assert " I5 " in report.finding_codes
 
 
 def test_a_stale_version_is_refused_no_lost_update(unbalanced: Report, alice: Any) -> None:

@@ -1,0 +1,112 @@
+"""Cross-year soft findings (S1 carry-over, S2 stock-flow): whichever year arrives first, single or batch."""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from extraction.schema import APPLICANT_KEYS
+from review import services
+from review.models import Report
+from tests.builders import make_record, write_text
+from tests.test_review_helpers import alice, fast_hashing  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db
+
+BODY = "焦作市人民政府"
+
+
+@pytest.fixture(autouse=True)
+def _no_sampling(settings: Any) -> None:
+    settings.QA_SAMPLE_RATE = 0.0
+
+
+def pair(body: str, seed: int = 1) -> tuple[dict, dict]:
+    """Two neighbouring years of one body; their carry-over and stock-flow do not match (random numbers)."""
+    return (make_record("2021", seed=seed, organization=body, year=2023),
+            make_record("2021", seed=seed + 100, organization=body, year=2024))
+
+
+def consistent_pair(body: str) -> tuple[dict, dict]:
+    """2024 carries over exactly what 2023 carried forward, and its stock follows: no S1, no S2."""
+    for seed in range(1, 200):
+        before, after = pair(body, seed)
+        after = copy.deepcopy(after)
+        apps = after["applications"]
+        ok = True
+        for col in APPLICANT_KEYS:
+            delta = before["applications"]["carried_forward"][col] - apps["carried_over"][col]
+            apps["carried_over"][col] += delta
+            apps["carried_forward"][col] += delta  # keeps I1: 一 + 二 = （七） + 四
+            ok = ok and apps["carried_forward"][col] >= 0
+        for row in ("rules", "normative_documents"):
+            now = after["active_disclosure"][row]
+            now["in_force"] = before["active_disclosure"][row]["in_force"] + now["issued"] - now["repealed"]
+            ok = ok and now["in_force"] >= 0
+        if ok:
+            return before, after
+    raise AssertionError("no consistent pair found")
+
+
+def ingest(record: dict, path: Path) -> Report:
+    return services.ingest_path(write_text(record, path)).report
+
+
+def codes(report: Report) -> set[str]:
+    return set(Report.objects.get(pk=report.pk).finding_codes.split())
+
+
+@pytest.mark.parametrize("order", ["older first", "newer first"])
+def test_s1_and_s2_appear_whichever_year_is_stored_first(tmp_path: Path, order: str) -> None:
+    before, after = pair(BODY)
+    if order == "older first":
+        old = ingest(before, tmp_path / "2023.txt")
+        new = ingest(after, tmp_path / "2024.txt")
+    else:
+        new = ingest(after, tmp_path / "2024.txt")
+        assert not codes(new) & {"S1", "S2"}  # nothing to compare with yet
+        old = ingest(before, tmp_path / "2023.txt")
+    assert {"S1", "S2"} <= codes(new) and not codes(old) & {"S1", "S2"}
+    messages = [f["message"] for f in Report.objects.get(pk=new.pk).findings if f["code"] == "S1"]
+    assert any("上年结转" in m and "2023年 结转下年度继续办理" in m for m in messages)
+    assert Report.objects.get(pk=new.pk).status == Report.objects.get(pk=new.pk).status  # soft: status unchanged
+    assert Report.objects.get(pk=new.pk).hard_count == 0
+
+
+def test_matching_neighbours_give_no_cross_year_finding(tmp_path: Path) -> None:
+    before, after = consistent_pair(BODY)
+    new = ingest(after, tmp_path / "2024.txt")
+    ingest(before, tmp_path / "2023.txt")
+    assert not codes(new) & {"S1", "S2"}
+
+
+def test_batch_import_checks_neighbours_in_both_directions(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first_body, second_body = "淮安市人民政府", "洛阳市生态环境局"
+    a_before, a_after = pair(first_body, 3)
+    b_before, b_after = pair(second_body, 5)
+    write_text(a_after, folder / "a1-2024.txt")  # newer year sorts (and is stored) first
+    write_text(a_before, folder / "a2-2023.txt")
+    write_text(b_before, folder / "b1-2023.txt")  # older year first
+    write_text(b_after, folder / "b2-2024.txt")
+    call_command("import_reports", str(folder), "--workers", "2", "--no-progress", stdout=io.StringIO())
+    for body in (first_body, second_body):
+        assert {"S1", "S2"} <= set(Report.objects.get(organization=body, year=2024).finding_codes.split())
+        assert "S1" not in Report.objects.get(organization=body, year=2023).finding_codes
+
+
+def test_the_review_page_shows_the_cross_year_findings(tmp_path: Path, alice: Any) -> None:
+    before, after = pair(BODY, 7)
+    new = ingest(after, tmp_path / "2024.txt")
+    ingest(before, tmp_path / "2023.txt")
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/admin/review/report/{new.pk}/review/").content.decode()
+    assert "S1 自然人: 上年结转" in page and "S2 规章" in page
