@@ -112,16 +112,8 @@ IMPORT_TIMEOUT = float(env("IMPORT_TIMEOUT", "300"))
 ACCEPT_CONFIDENCE = float(env("ACCEPT_CONFIDENCE", "0.9"))
 QA_SAMPLE_RATE = float(env("QA_SAMPLE_RATE", "0.02"))
 
-# LLM fallback (skipped unless FOI_LLM_BASE_URL or FOI_LLM_MODEL is set)
-LLM_BASE_URL = env("LLM_BASE_URL", "")
-LLM_API_KEY = env("LLM_API_KEY", "") or os.environ.get("OPENAI_API_KEY", "")
-LLM_MODEL = env("LLM_MODEL", "")
-LLM_MODE = env("LLM_MODE", "json_schema")
-LLM_TIMEOUT = float(env("LLM_TIMEOUT", "60"))
-LLM_MAX_RETRIES = int(env("LLM_MAX_RETRIES", "2"))
-LLM_TOKEN_BUDGET = int(env("LLM_TOKEN_BUDGET", "12000"))
-LLM_ACCEPT = env_bool("LLM_ACCEPT", False)
-LLM_VISION = env_bool("LLM_VISION", False)
+# LLM fallback: FOI_LLM_* are read by extraction.llm.LlmConfig.from_env (see docs/llm.md); without
+# FOI_LLM_BASE_URL or FOI_LLM_MODEL the step is skipped and reports go to review ("LLM not configured").
 
 # django-q2: ORM broker on the default database unless FOI_REDIS_URL is set. On SQLite the WAL + busy
 # timeout + IMMEDIATE transactions above keep qcluster, the importer and the web server from failing with

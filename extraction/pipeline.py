@@ -35,7 +35,6 @@ class ExtractConfig:
     accept_confidence: float = 0.9
     fallback: Callable[[Document, ExtractionResult], ExtractionResult] | None = None
     """Called when the parser could not produce a complete record (the LLM step, when configured)."""
-    accept_llm: bool = False
 
 
 @dataclass

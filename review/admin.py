@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 
 from review import selectors, services, views
 from review.admin_io import export_csv, export_xlsx
-from review.models import CellEdit, ExtractionRun, Report, StatusChange
+from review.models import CellEdit, ExtractionRun, LlmCall, Report, StatusChange
 
 FINDING_CODES = [
     ("I1", "I1 balance"), ("I2", "I2 row total"), ("I3", "I3 results sum"), ("I4", "I4 review total"),
@@ -171,3 +171,13 @@ class StatusChangeAdmin(ReadOnlyAdmin):
 admin.site.site_header = "FOI Ledger review"
 admin.site.site_title = "FOI Ledger"
 admin.site.index_title = "Reports"
+
+
+@admin.register(LlmCall)
+class LlmCallAdmin(ReadOnlyAdmin):
+    """The usage ledger: one row per call to the language model."""
+
+    list_display = ("at", "report", "reason", "model_name", "mode", "prompt_tokens", "completion_tokens",
+                    "latency_s", "status")
+    list_filter = ("status", "reason", "model_name", "mode")
+    search_fields = ("report__organization", "report__filename", "error")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from extraction import Record
@@ -202,3 +202,14 @@ def qa_precision() -> QaPrecision:
     unchanged = decided.filter(status=Status.VERIFIED).exclude(pk__in=edited).count()
     return QaPrecision(checked=decided.count(), unchanged=unchanged,
                        waiting=sampled.filter(status=Status.NEEDS_REVIEW).count())
+
+
+# --- LLM usage ledger ---------------------------------------------------------------------------------
+
+def llm_usage(report: Report) -> dict[str, int]:
+    """Calls, tokens and errors the LLM spent on this report, over all its runs."""
+    totals = report.llm_calls.aggregate(calls=Count("id"), prompt=Sum("prompt_tokens"),
+                                        completion=Sum("completion_tokens"),
+                                        errors=Count("id", filter=Q(status="error")),
+                                        cached=Count("id", filter=Q(status="cached")))
+    return {key: value or 0 for key, value in totals.items()}

@@ -8,6 +8,8 @@ Invariants kept by this module (tested in tests/test_review_services.py):
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from extraction import CellValue, ExtractConfig, ExtractionResult, Record, extract_file
+from extraction.llm import LlmConfig, make_fallback, not_configured_fallback
 from extraction.numbers import parse_cell
 from extraction.pipeline import PARSER_VERSION
 from extraction.schema import TEMPLATES, all_cells, describe_cell, field_spec
 from review import selectors
-from review.models import CellEdit, ExtractionRun, Method, RejectReason, Report, Status, StatusChange
+from review.models import CellEdit, ExtractionRun, LlmCall, Method, RejectReason, Report, Status, StatusChange
 from review.records import (
     Checked,
     JsonDict,
@@ -74,13 +77,19 @@ class InvalidCells(ReviewError):
 # --- ingest -----------------------------------------------------------------------------------------
 
 def extraction_config() -> ExtractConfig:
-    """Settings → the library's config. The LLM fallback plugs in here (``fallback=``) in a later issue."""
+    """Settings → the library's config, the LLM step as the parser's fallback."""
     return ExtractConfig(accept_confidence=settings.ACCEPT_CONFIDENCE, fallback=llm_fallback())
 
 
-def llm_fallback() -> Any | None:
-    """The seam for the LLM step: None until it exists (FOI_LLM_* settings are read then)."""
-    return None
+def llm_fallback() -> Any:
+    """The LLM step from FOI_LLM_* (read now, so a worker process builds its own); unconfigured, the
+    report goes to review with the reason "LLM not configured". Answers are cached under DATA_DIR."""
+    config = LlmConfig.from_env(os.environ)
+    if config is None:
+        return not_configured_fallback
+    if config.cache_dir is None:
+        config = dataclasses.replace(config, cache_dir=Path(settings.DATA_DIR) / "llm-cache")
+    return make_fallback(config)
 
 
 @dataclass(frozen=True)
@@ -190,7 +199,12 @@ def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: 
             report=report, method=result.method or "", parser_version=PARSER_VERSION, decision=result.decision,
             reasons=result.reasons, record=record_json, provenance=provenance, findings=findings,
             confidence=result.confidence, timings=result.timings, forced=forced, created_by=user,
+            prompt_version=result.versions.get("prompt", ""), model_name=result.versions.get("model", "")[:120],
         )
+        LlmCall.objects.bulk_create(LlmCall(
+            report=report, run=run, reason=call.reason, model_name=call.model[:120], mode=call.mode,
+            prompt_tokens=call.prompt_tokens, completion_tokens=call.completion_tokens, latency_s=call.latency_s,
+            status=call.status, error=call.error or "") for call in result.llm_calls)
         protected = report.status in {Status.VERIFIED, Status.REJECTED} or selectors.has_reviewer_edits(report)
         report.current_run = run
         report.format = result.source_format or report.format
@@ -476,7 +490,8 @@ def _apply_meta(record: Record, meta: dict[str, str], edits: list[CellEdit]) -> 
 
 REVIEWER_GROUP = "Reviewer"
 REVIEWER_PERMISSIONS = ("view_report", "change_report", "add_report", "verify_report", "reject_report",
-                        "view_extractionrun", "view_celledit", "view_statuschange")
+                        "view_extractionrun", "view_celledit", "view_statuschange", "view_llmcall",
+                        "view_importbatch", "view_importitem")
 
 
 def ensure_reviewer_group() -> Any:

@@ -79,6 +79,8 @@ def review_context(model_admin: ModelAdmin, request: HttpRequest, report: Report
         "blocks": blocks,
         "audit": selectors.audit_trail(report),
         "runs": report.runs.all()[:10],
+        "llm_usage": selectors.llm_usage(report),
+        "llm_calls": report.llm_calls.all()[:20],
         "run": run,
         "parse_problems": [f for f in (run.findings if run else []) if f.get("code") == "P1"],
         "source_url": reverse("admin:review_report_source", args=[report.pk]),
