@@ -62,7 +62,7 @@ def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser:
         ingest(path)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # generous: CI shares 2 cores with a second pytest worker
 
     page.goto(f"{live_server.url}/admin/login/?next=/admin/review/report/")
     page.fill("#id_username", "reviewer")
