@@ -80,7 +80,7 @@ _APPLICATION_PATTERNS: dict[str, str] = {
     "carried_forward": r"结转下年度",
 }
 _REVIEW_GROUP_PATTERNS: dict[str, str] = {
-    "reconsideration": r"行政复议$|^行政复议",
+    "reconsideration": r"行政法?复议$|^行政法?复议",
     "litigation_direct": r"未经复议",
     "litigation_after_reconsideration": r"复议后",
 }
