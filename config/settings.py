@@ -86,7 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
-LANGUAGE_CODE = "zh-hans"
+LANGUAGE_CODE = env("LANGUAGE_CODE", "en-us")
+"""The admin's own words; the review screens are in English with the template's Chinese labels (zh-hans works)."""
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -71,7 +71,8 @@ class ReportAdmin(admin.ModelAdmin):
         return selectors.queue(Report.objects.select_related("claimed_by"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        return super().changelist_view(request, {**(extra_context or {}), "qa": selectors.qa_precision()})
+        context = {"title": "Review queue", "qa": selectors.qa_precision(), **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         return ["queue_rank", "-hard_count", "created_at"]
