@@ -234,10 +234,15 @@ def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: 
         report.refresh_from_db(fields=["version"])
         _change_status(report, status, user=user, note=f"extraction run {run.pk}: {result.decision}"
                        + (f" ({result.reasons[0]})" if result.reasons else "") + qa_note)
+    refresh_following_year(report)
+    return run
+
+
+def refresh_following_year(report: Report) -> None:
+    """Year y's S1/S2 compare with year y−1: re-check y whenever y−1 is stored or corrected."""
     for following in Report.objects.filter(organization=report.organization, year=(report.year or 0) + 1,
                                             record__isnull=False).exclude(pk=report.pk):
         refresh_findings(following)
-    return run
 
 
 def refresh_findings(report: Report) -> Checked | None:
@@ -452,6 +457,8 @@ def save_record(report: Report, user: Any, *, version: int, cells: dict[str, str
         for edit in edits:
             edit.report, edit.user, edit.version = report, user, report.version
         CellEdit.objects.bulk_create(edits)
+    report.refresh_from_db(fields=["organization", "year"])
+    refresh_following_year(report)
     return checked
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from extraction.schema import APPLICANT_KEYS
 from review import services
-from review.models import Report
+from review.models import Report, Status
 from tests.builders import make_record, write_text
 from tests.test_review_helpers import alice, fast_hashing  # noqa: F401 - fixtures
 
@@ -75,7 +75,7 @@ def test_s1_and_s2_appear_whichever_year_is_stored_first(tmp_path: Path, order: 
     assert {"S1", "S2"} <= codes(new) and not codes(old) & {"S1", "S2"}
     messages = [f["message"] for f in Report.objects.get(pk=new.pk).findings if f["code"] == "S1"]
     assert any("上年结转" in m and "2023年 结转下年度继续办理" in m for m in messages)
-    assert Report.objects.get(pk=new.pk).status == Report.objects.get(pk=new.pk).status  # soft: status unchanged
+    assert Report.objects.get(pk=new.pk).status == Status.ACCEPTED  # soft findings do not send it to review
     assert Report.objects.get(pk=new.pk).hard_count == 0
 
 
@@ -110,3 +110,22 @@ def test_the_review_page_shows_the_cross_year_findings(tmp_path: Path, alice: An
     client.force_login(alice)
     page = client.get(f"/admin/review/report/{new.pk}/review/").content.decode()
     assert "S1 自然人: 上年结转" in page and "S2 规章" in page
+
+
+def test_correcting_last_year_rechecks_this_year(tmp_path: Path, alice: Any) -> None:
+    """A reviewer fixes 2023's 结转下年度 to what 2024 carried over: 2024's S1 clears at once."""
+    before, after = consistent_pair(BODY)
+    col = "natural_person"
+    printed = copy.deepcopy(before)
+    printed["applications"]["carried_forward"][col] += 1
+    printed["applications"]["total"][col] -= 1  # the 2023 source misprints one cell pair, still balanced
+    old = ingest(printed, tmp_path / "2023.txt")
+    new = ingest(after, tmp_path / "2024.txt")
+    assert "S1" in codes(new)
+    old = Report.objects.get(pk=old.pk)
+    assert old.status == Status.NEEDS_REVIEW  # the misprint breaks I2/I3 in 2023 itself
+    services.save_record(old, alice, version=old.version, note="misread", cells={
+        f"applications/carried_forward/{col}": str(before["applications"]["carried_forward"][col]),
+        f"applications/total/{col}": str(before["applications"]["total"][col]),
+    })
+    assert "S1" not in codes(new)

@@ -69,3 +69,24 @@ def test_with_a_real_openai_compatible_server_the_record_is_validated_grounded_a
     ledger = client.get("/admin/review/llmcall/").content.decode()
     assert "fake-model" in ledger
     assert Report.objects.get(pk=report.pk).record == seed_expected()
+
+
+def test_extract_command_uses_the_llm_step_when_configured(
+    prose_file: Path, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("FOI_LLM_BASE_URL", fake.base_url)
+    monkeypatch.setenv("FOI_LLM_MODEL", "fake-model")
+    monkeypatch.setenv("FOI_LLM_MODE", "json")
+    monkeypatch.delenv("FOI_LLM_CACHE_DIR", raising=False)
+    fake.push(answer("json", model_answer(seed_expected())))
+    out = io.StringIO()
+    call_command("extract", "--json", str(prose_file), stdout=out)
+    line = json.loads(out.getvalue())
+    assert line["method"] == "llm" and line["decision"] == "review"
+    assert line["report"] == seed_expected()
+    assert "LLM result: a reviewer confirms it" in line["reasons"]

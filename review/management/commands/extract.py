@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from extraction import ExtractConfig, ExtractionResult, extract_file
+from extraction.llm import LlmConfig, LlmConfigError, make_fallback
 
 
 class Command(BaseCommand):
     help = (
         "Extract the three statistical tables from report files (PDF, HTML, DOCX, text, markdown) and print "
-        "the record, findings and decision for each. One JSON object per line with --json. Writes nothing."
+        "the record, findings and decision for each. One JSON object per line with --json. Writes nothing. "
+        "When FOI_LLM_* are set, reports the parser cannot finish go to the LLM step (docs/llm.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,7 +29,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         threshold = options["accept_confidence"]
-        config = ExtractConfig(accept_confidence=settings.ACCEPT_CONFIDENCE if threshold is None else threshold)
+        try:
+            llm = LlmConfig.from_env(os.environ)
+        except LlmConfigError as exc:
+            raise CommandError(str(exc)) from exc
+        # The LLM step when FOI_LLM_* are set (its cache only where FOI_LLM_CACHE_DIR says: extract writes
+        # nothing else); unset, an incomplete report says "LLM not configured".
+        config = ExtractConfig(accept_confidence=settings.ACCEPT_CONFIDENCE if threshold is None else threshold,
+                               fallback=make_fallback(llm))
         counts = {"accept": 0, "review": 0, "failed": 0}
         for path in options["files"]:
             result = extract_file(path, config)
