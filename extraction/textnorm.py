@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 # CJK Radicals Supplement → the ideograph they are drawn for (no Unicode decomposition exists).
@@ -106,3 +107,47 @@ def looks_like_text(text: str) -> bool:
         1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
     )
     return bad / len(sample) < 0.01
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _needs_space(left: str, right: str) -> bool:
+    """Only two ASCII letters/digits keep a space when a wrapped line is joined."""
+    return left.isascii() and right.isascii() and left.isalnum() and right.isalnum()
+
+
+def join_wrapped_lines(lines: Iterable[str]) -> str:
+    """Join a cell's visual lines into one string.
+
+    CJK text wraps anywhere, so lines join without a separator ('只计这一情' + '形' → '只计这一情形').
+    Two ASCII runs keep a space, so '12' over '34' stays '12 34' (two numbers in one cell are a
+    problem the parser must see, not a silently different number). Shared by the PDF, HTML and DOCX loaders.
+    """
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if out and _needs_space(out[-1], line[0]):
+            out += " "
+        out += line
+    return out
+
+
+def squash_whitespace(text: str, normalized: bool = False) -> str:
+    """Normalise, then collapse whitespace: a run with a line break joins like a wrapped line."""
+    text = (text if normalized else normalize_text(text)).strip()
+    if "\n" not in text and "\r" not in text:
+        return " ".join(text.split())
+
+    def replace(match: re.Match[str]) -> str:
+        run = match.group()
+        if "\n" not in run and "\r" not in run:
+            return " "
+        start, end = match.start(), match.end()
+        if start == 0 or end == len(text):
+            return ""
+        return " " if _needs_space(text[start - 1], text[end]) else ""
+
+    return _WHITESPACE.sub(replace, text).strip()

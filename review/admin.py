@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from review import selectors, services, views
+from review.admin_base import ReadOnlyAdmin
 from review.admin_io import export_csv, export_xlsx
 from review.models import CellEdit, ExtractionRun, LlmCall, Report, StatusChange
 
@@ -135,19 +136,6 @@ class ReportAdmin(admin.ModelAdmin):
         for report in queryset:
             services.run_extraction(report, user=request.user, force=True)
         messages.success(request, f"Re-extracted {queryset.count()} report(s).")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Runs and the audit trail are written by services only: visible, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ExtractionRun)

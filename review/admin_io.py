@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from review import exporting
+from review.admin_base import ReadOnlyAdmin
 from review.models import ImportBatch, ImportItem, Report
 
 
@@ -43,25 +44,14 @@ def export_csv(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Report]
     return _export(request, queryset, "csv", "long")
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(ImportBatch)
-class ImportBatchAdmin(_ReadOnly):
+class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ("id", "started_at", "finished_at", "counts", "host", "pid")
     readonly_fields = ("started_at", "finished_at", "arguments", "counts", "host", "pid")
 
 
 @admin.register(ImportItem)
-class ImportItemAdmin(_ReadOnly):
+class ImportItemAdmin(ReadOnlyAdmin):
     list_display = ("at", "batch", "name", "outcome", "status", "report", "reason")
     list_filter = ("outcome", "status")
     search_fields = ("name", "sha256", "reason")

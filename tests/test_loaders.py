@@ -23,7 +23,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from extraction.document import Document, GridCell, LoadError, TableBlock, TextBlock
 from extraction.loaders import find_loader, load_document
 from extraction.loaders.docx import DocxLoader
-from extraction.loaders.html import HtmlLoader, join_wrapped_lines
+from extraction.loaders.html import HtmlLoader
+from extraction.textnorm import join_wrapped_lines
 from extraction.loaders.pdf import PdfLoader
 
 ROOT = Path(__file__).resolve().parent.parent

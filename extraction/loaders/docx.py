@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
-from extraction.loaders.html import squash_whitespace
+from extraction.textnorm import squash_whitespace
 from extraction.textnorm import normalize_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -9,13 +9,12 @@ flowing text so that only the innermost data tables become grids.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
-from extraction.textnorm import decode_bytes, normalize_text
+from extraction.textnorm import decode_bytes, normalize_text, squash_whitespace
 
 HTML_SUFFIXES = {".htm", ".html", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php"}
 _BLOCK_TAGS = frozenset(
@@ -28,51 +27,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_WHITESPACE = re.compile(r"\s+")
 _MAX_SPAN = 1000
 _PARSER = etree.HTMLParser(no_network=True)
 """Plain elements, not lxml.html's: its per-element class lookup tripled the walk time."""
-
-
-def _needs_space(left: str, right: str) -> bool:
-    """Only two ASCII letters/digits keep a space when a wrapped line is joined."""
-    return left.isascii() and right.isascii() and left.isalnum() and right.isalnum()
-
-
-def join_wrapped_lines(lines: Iterable[str]) -> str:
-    """Join a cell's visual lines into one string.
-
-    CJK text wraps anywhere, so lines join without a separator ('只计这一情' + '形' → '只计这一情形').
-    Two ASCII runs keep a space, so '12' over '34' stays '12 34' (two numbers in one cell are a
-    problem the parser must see, not a silently different number). Shared by the PDF and DOCX loaders.
-    """
-    out = ""
-    for line in lines:
-        line = line.strip()
-        if not line:
-            continue
-        if out and _needs_space(out[-1], line[0]):
-            out += " "
-        out += line
-    return out
-
-
-def squash_whitespace(text: str, normalized: bool = False) -> str:
-    """Normalise, then collapse whitespace: a run with a line break joins like a wrapped line."""
-    text = (text if normalized else normalize_text(text)).strip()
-    if "\n" not in text and "\r" not in text:
-        return " ".join(text.split())
-
-    def replace(match: re.Match[str]) -> str:
-        run = match.group()
-        if "\n" not in run and "\r" not in run:
-            return " "
-        start, end = match.start(), match.end()
-        if start == 0 or end == len(text):
-            return ""
-        return " " if _needs_space(text[start - 1], text[end]) else ""
-
-    return _WHITESPACE.sub(replace, text).strip()
 
 
 def sniff_charset(data: bytes) -> str | None:

@@ -23,7 +23,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
-from extraction.loaders.html import join_wrapped_lines
+from extraction.textnorm import join_wrapped_lines
 from extraction.textnorm import normalize_text
 
 Char = tuple[str, float, float, float, float]
