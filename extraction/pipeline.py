@@ -68,7 +68,8 @@ def extract_file(path: str | Path, config: ExtractConfig = ExtractConfig(), data
 
 def parse_document(document: Document) -> ParsedReport:
     rows = find_rows(document)
-    title = find_title(document.text_lines())
+    lines = document.text_lines()
+    title = find_title(lines)
     regions = find_regions(rows)
     guess = detect_template(rows, title.year)
     record = Record(organization=title.organization, year=title.year, template=guess.template)
@@ -81,9 +82,9 @@ def parse_document(document: Document) -> ParsedReport:
         read_applications(rows, regions.applications, guess.template),
         read_review(rows, regions.review),
     ]
-    parsed.prose = prose_before_tables(document)
+    parsed.prose = prose_before_tables(lines)
     if document.format in ("text", "html") and any(read.problems or not read.found for read in parsed.reads):
-        flat = read_flattened(document.text_lines(), guess.template, find_prose_claims(parsed.prose))
+        flat = read_flattened(lines, guess.template, find_prose_claims(parsed.prose))
         parsed.reads = [_better(grid, alt) for grid, alt in zip(parsed.reads, flat, strict=True)]
     for read in parsed.reads:
         record.cells.update(read.cells)
@@ -95,9 +96,9 @@ def parse_document(document: Document) -> ParsedReport:
 _FIRST_TABLE = re.compile(r"第\s*二\s*十\s*条\s*第|勾\s*稽\s*关\s*系\s*为|信息内容\s*本年")
 
 
-def prose_before_tables(document: Document) -> str:
+def prose_before_tables(lines: list[str]) -> str:
     """The report's own words before its tables, where it quotes the totals that S3 compares."""
-    text = normalize_text(document.text)
+    text = normalize_text("\n".join(lines))
     anchor = _FIRST_TABLE.search(text)
     return text[: anchor.start()] if anchor else text
 

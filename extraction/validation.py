@@ -32,14 +32,27 @@ _COLUMN_LABEL = {c.key: c.label for c in APPLICANT_COLUMNS}
 _MONEY = re.compile(r"^\d+(?:\.\d+)?$")
 
 
+class _Cells:
+    """A read-only snapshot of a record's values: the checks below read every cell several times."""
+
+    __slots__ = ("value", "has", "template")
+
+    def __init__(self, record: Record) -> None:
+        values = {key: cell.value for key, cell in record.cells.items()}
+        self.value = values.get
+        self.has = values.__contains__
+        self.template = record.template
+
+
 def validate(record: Record, prose_claims: Iterable[ProseClaim] = ()) -> list[Finding]:
     template: Template = record.template or "2021"
-    findings = _check_domain(record, template)
-    findings += _check_balance(record)
-    findings += _check_row_totals(record)
-    findings += _check_results_sum(record)
-    findings += _check_review_totals(record)
-    findings += _check_prose(record, prose_claims)
+    cells = _Cells(record)
+    findings = _check_domain(cells, template)
+    findings += _check_balance(cells)
+    findings += _check_row_totals(cells)
+    findings += _check_results_sum(cells)
+    findings += _check_review_totals(cells)
+    findings += _check_prose(cells, prose_claims)
     return findings
 
 
@@ -78,11 +91,11 @@ def _n(value: object) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _all_present(record: Record, keys: Iterable[CellKey]) -> bool:
+def _all_present(record: _Cells, keys: Iterable[CellKey]) -> bool:
     return all(record.has(k) for k in keys)
 
 
-def _check_domain(record: Record, template: Template) -> list[Finding]:
+def _check_domain(record: _Cells, template: Template) -> list[Finding]:
     findings: list[Finding] = []
     missing: dict[tuple[str, str], list[CellKey]] = {}
     for key in required_cells(template):
@@ -116,7 +129,7 @@ def _row_width(template: Template, table: str, row: str) -> int:
     return sum(1 for k in required_cells(template) if k[0] == table and k[1] == row)
 
 
-def _check_balance(record: Record) -> list[Finding]:
+def _check_balance(record: _Cells) -> list[Finding]:
     findings: list[Finding] = []
     for col in APPLICANT_COLUMNS:
         keys = [(APPLICATIONS, r, col.key) for r in ("new_received", "carried_over", "total", "carried_forward")]
@@ -132,7 +145,7 @@ def _check_balance(record: Record) -> list[Finding]:
     return findings
 
 
-def _check_row_totals(record: Record) -> list[Finding]:
+def _check_row_totals(record: _Cells) -> list[Finding]:
     findings: list[Finding] = []
     for row in APPLICATION_ROWS:
         total_key = (APPLICATIONS, row.key, "total")
@@ -150,7 +163,7 @@ def _check_row_totals(record: Record) -> list[Finding]:
     return findings
 
 
-def _check_results_sum(record: Record) -> list[Finding]:
+def _check_results_sum(record: _Cells) -> list[Finding]:
     findings: list[Finding] = []
     for col in APPLICANT_COLUMNS:
         total_key = (APPLICATIONS, "total", col.key)
@@ -169,11 +182,11 @@ def _check_results_sum(record: Record) -> list[Finding]:
     return findings
 
 
-def _absent_2019(record: Record) -> int:
+def _absent_2019(record: _Cells) -> int:
     return 2 if record.template == "2019" else 0
 
 
-def _check_review_totals(record: Record) -> list[Finding]:
+def _check_review_totals(record: _Cells) -> list[Finding]:
     findings: list[Finding] = []
     for group in REVIEW_ROWS:
         keys = [(REVIEW, group.key, f.key) for f in group.fields]
@@ -190,7 +203,7 @@ def _check_review_totals(record: Record) -> list[Finding]:
     return findings
 
 
-def _check_prose(record: Record, claims: Iterable[ProseClaim]) -> list[Finding]:
+def _check_prose(record: _Cells, claims: Iterable[ProseClaim]) -> list[Finding]:
     findings: list[Finding] = []
     for claim in claims:
         if not _all_present(record, claim.cells):
