@@ -170,7 +170,7 @@ def _fill(read: TableRead, spans: list[_Span], widths: dict[str, int], template:
         elif span.text and re.fullmatch(r"[\d\s]+", span.text):
             runs[span.key] = span.text
         else:
-            read.problems.append(f"{TABLE_LABELS[read.table].split()[0]} {span.key}: cannot read {span.text[:40]!r} as cells")
+            read.problems.append(f"{_where(read.table, span.key, template)}: cannot read {span.text[:40]!r} as cells")
     if read.table == APPLICATIONS:
         single_other = "other_other" in runs or "other_other" in clean
         if single_other and not any(k in runs or k in clean for k in ROWS_ABSENT_IN_2019):
@@ -194,7 +194,7 @@ def _fill(read: TableRead, spans: list[_Span], widths: dict[str, int], template:
     else:
         wanted = {k: (v, widths[k]) for k, v in runs.items() if v}
         for key in (k for k in widths if k not in wanted):
-            read.problems.append(f"表二 {key}: row not found")
+            read.problems.append(f"{_where(ACTIVE, key, template)}: row not found")
         try:
             solution = solve_active(wanted, template)
         except ValueError as exc:
@@ -203,9 +203,14 @@ def _fill(read: TableRead, spans: list[_Span], widths: dict[str, int], template:
         _take(read, solution, {k: v[0] for k, v in wanted.items()}, source, template)
 
 
+def _where(table: str, row: str, template: Template) -> str:
+    """``表二 行政许可``: a row in a reviewer's words."""
+    label = next((r.label for r in table_rows(table, template) if r.key == row), "")
+    return f"{TABLE_LABELS[table].split()[0]} {label}".strip()
+
+
 def _take(read: TableRead, solution: Solution, raw: dict[str, str], source: SourceRef, template: Template) -> None:
     """Keep only what the solution settles; every unsettled row is a problem that names its readings."""
-    labels = {row.key: row.label for row in table_rows(read.table, template)}
     short = TABLE_LABELS[read.table].split()[0]
     for row, values in solution.values.items():
         printed = raw.get(row, "")
@@ -218,7 +223,7 @@ def _take(read: TableRead, solution: Solution, raw: dict[str, str], source: Sour
             read.cells[(read.table, row, fld)] = CellValue(parsed.value if parsed.ok else value, printed, note, source)
     read.notes.extend(solution.notes)
     for row, options in solution.options.items():
-        where = f"{short} {labels.get(row, '') if row != REVIEW else ''}".strip()
+        where = short if row == REVIEW else _where(read.table, row, template)
         shown = "; ".join(" | ".join(map(str, o)) for o in options[:6])
         more = f" (+{len(options) - 6} more)" if len(options) > 6 else ""
         read.problems.append(
