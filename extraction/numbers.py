@@ -36,6 +36,7 @@ class ParsedCell:
         return self.error is None
 
 
+@lru_cache(maxsize=65536)
 def clean_cell_text(text: str) -> str:
     return re.sub(r"\s+", " ", normalize_text(text)).strip()
 

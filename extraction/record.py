@@ -27,7 +27,7 @@ Decision = Literal["accept", "review", "failed"]
 Method = Literal["deterministic", "llm", "human"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where a value was read: page (1-based) and box in PDF points, or a table/line locator."""
 
@@ -36,7 +36,7 @@ class SourceRef:
     locator: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellValue:
     value: Value
     raw: str

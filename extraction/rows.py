@@ -18,7 +18,7 @@ from extraction.record import SourceRef
 from extraction.textnorm import normalize_label
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SourceCell:
     text: str
     source: SourceRef
