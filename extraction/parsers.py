@@ -107,6 +107,9 @@ def _has_content(values: list[SourceCell]) -> bool:
 def _place_row(read: TableRead, table: str, spec: RowSpec, row: LabelledRow, where: str) -> None:
     wanted = len(spec.fields)
     values = _trim_blank_tail(row.values, wanted)
+    if row.from_table and len(values) > wanted and not any(v.text.strip() for v in values[: len(values) - wanted]):
+        # A grid's value columns are its last ones: empty cells before them are the label's span padding.
+        values = values[len(values) - wanted :]
     if len(values) != wanted:
         read.problems.append(
             f"{where} {spec.label}: {len(values)} values printed where {wanted} are expected"

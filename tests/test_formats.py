@@ -243,3 +243,47 @@ def test_arbitrary_cell_text_never_crashes_and_never_yields_a_silent_wrong_numbe
         parsed = parse_cell(cell_text)
         assert parsed.ok
         assert result.record.value(("applications", row, APPLICANT_KEYS[column])) == parsed.value
+
+
+def _pipe_tables(markdown: str) -> str:
+    """Tab rows as markdown converters (pandoc, markitdown) write tables: ``| a | b |`` with a rule line."""
+    out: list[str] = []
+    previous_was_row = False
+    for line in markdown.split("\n"):
+        if "\t" in line:
+            cells = line.split("\t")
+            out.append("| " + " | ".join(cells) + " |")
+            if not previous_was_row:
+                out.append("|" + "|".join("---" for _ in cells) + "|")
+            previous_was_row = True
+        else:
+            out.append(line)
+            previous_was_row = False
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("template", ["2021", "2019"])
+def test_markdown_pipe_tables_keep_blank_cells(tmp_path: Path, seed: int, template: str) -> None:
+    from tests.builders import markdown_dump
+
+    base = make_record(template, seed=40 + seed)
+    cells = zero_cells(base, "applications")[:2]
+    record = blank_out(base, cells)
+    path = tmp_path / "converted.md"
+    path.write_text(_pipe_tables(markdown_dump(record, Style(blank_marks={c: "" for c in cells}))), encoding="utf-8")
+    result = extract_file(path)
+    assert report_of(result) == record  # an empty pipe cell is a printed blank (null), not a vanished cell
+    assert result.decision == "accept", result.reasons
+
+
+def test_pipe_table_of_a_real_seed(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURES, expected_for, report_keys
+
+    seed = FIXTURES / "seeds" / "001_bdd5b039361f2e6c.txt"
+    path = tmp_path / "seed.md"
+    path.write_text(_pipe_tables(seed.read_text(encoding="utf-8")), encoding="utf-8")
+    result = extract_file(path)
+    assert result.decision == "accept" and report_of(result) == report_keys(expected_for(seed))
+    assert result.record is not None
+    assert "text table" in (result.record.cells[("applications", "granted", "natural_person")].source.locator or "")  # type: ignore[union-attr]
