@@ -142,3 +142,4 @@ def test_s1_and_s2_against_the_previous_year() -> None:
 def test_s3_reads_chinese_numerals(sentence: str, value: int) -> None:
     claims = find_prose_claims(sentence)
     assert [(c.cells[0][1], c.value) for c in claims] == [("new_received", value)]
+
