@@ -39,6 +39,15 @@ class TableRead:
     unplaced: list[str] = field(default_factory=list)
     """Labels of rows with values that match no template row."""
 
+    def leave_unplaced(self, row: LabelledRow, where: str) -> None:
+        """Values under no recognised label. A row's worth of numbers (3 or more) is a problem a reviewer
+        must see — they may be the numbers of a row reported missing; a stray one only lowers confidence."""
+        self.unplaced.append(row.label[-30:])
+        printed = [v.text for v in row.values if v.text.strip()]
+        if len(printed) >= 3:
+            self.problems.append(f"{where}: {len(printed)} values under no recognised row label"
+                                 f" ({row.locator}: “{row.label[-20:]}” {' '.join(printed)})")
+
 
 # Patterns are searched in the tail of the normalised label: text accumulated before a row's own
 # label (headers, wrapped leftovers of the previous row) must not decide the match.
@@ -88,8 +97,36 @@ _TAIL_ACTIVE = 14
 _TAIL_APPLICATIONS = 48
 
 
-def _matches(pattern: str, norm: str, tail: int) -> bool:
-    return re.search(pattern, norm[-tail:]) is not None
+def _match_end(pattern: str, norm: str, tail: int) -> int:
+    """Where the pattern's last match ends in the label's tail; -1 when it does not occur."""
+    ends = [m.end() for m in re.finditer(pattern, norm[-tail:])]
+    return ends[-1] if ends else -1
+
+
+_GENERIC_ROWS = frozenset({"other_other", "total"})
+"""Rows whose label (其他, 总计) also ends other labels' wrapped text: never chosen over an earlier match."""
+_LOOKAHEAD = 2
+
+
+def _which_row(specs: tuple[RowSpec, ...], patterns: dict[str, str], pointer: int, norm: str, tail: int) -> int | None:
+    """The template row (from ``pointer`` on) that the values printed after this label belong to.
+
+    The first row in template order whose label occurs — unless one of the next rows' labels stands
+    later in the same text: a PDF without ruling lines can print a wrapped label after the numbers it
+    belongs to, so a label run may hold two row labels, and the values belong to the one nearest them.
+    The earlier row then has no values and is reported missing, never given its neighbour's numbers.
+    """
+    first = next((j for j in range(pointer, len(specs)) if _match_end(patterns[specs[j].key], norm, tail) >= 0), None)
+    if first is None:
+        return None
+    best, best_end = first, _match_end(patterns[specs[first].key], norm, tail)
+    for j in range(first + 1, min(first + 1 + _LOOKAHEAD, len(specs))):
+        if specs[j].key in _GENERIC_ROWS:
+            continue
+        end = _match_end(patterns[specs[j].key], norm, tail)
+        if end > best_end:
+            best, best_end = j, end
+    return best
 
 
 def _trim_blank_tail(values: list[SourceCell], wanted: int) -> list[SourceCell]:
@@ -141,13 +178,12 @@ def read_active(rows: list[LabelledRow], span: tuple[int, int] | None, template:
     for row in rows[span[0] : span[1]]:
         if not _has_content(row.values):
             continue
-        for j in range(pointer, len(specs)):
-            if _matches(_ACTIVE_PATTERNS[specs[j].key], row.norm, _TAIL_ACTIVE):
-                _place_row(read, ACTIVE, specs[j], row, "表二")
-                pointer = j + 1
-                break
-        else:
-            read.unplaced.append(row.label[-30:])
+        j = _which_row(specs, _ACTIVE_PATTERNS, pointer, row.norm, _TAIL_ACTIVE)
+        if j is None:
+            read.leave_unplaced(row, "表二")
+            continue
+        _place_row(read, ACTIVE, specs[j], row, "表二")
+        pointer = j + 1
     return read
 
 
@@ -161,15 +197,14 @@ def read_applications(rows: list[LabelledRow], span: tuple[int, int] | None, tem
     for row in rows[span[0] : span[1]]:
         if not _has_content(row.values):
             continue
-        for j in range(pointer, len(APPLICATION_ROWS)):
-            spec = APPLICATION_ROWS[j]
-            if _matches(_APPLICATION_PATTERNS[spec.key], row.norm, _TAIL_APPLICATIONS):
-                _place_row(read, APPLICATIONS, spec, row, "表三")
-                matched[spec.key] = row
-                pointer = j + 1
-                break
-        else:
-            read.unplaced.append(row.label[-30:])
+        j = _which_row(APPLICATION_ROWS, _APPLICATION_PATTERNS, pointer, row.norm, _TAIL_APPLICATIONS)
+        if j is None:
+            read.leave_unplaced(row, "表三")
+            continue
+        spec = APPLICATION_ROWS[j]
+        _place_row(read, APPLICATIONS, spec, row, "表三")
+        matched[spec.key] = row
+        pointer = j + 1
     other = matched.get("other_other")
     single_other = (
         other is not None

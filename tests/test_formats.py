@@ -287,3 +287,29 @@ def test_pipe_table_of_a_real_seed(tmp_path: Path) -> None:
     assert result.decision == "accept" and report_of(result) == report_keys(expected_for(seed))
     assert result.record is not None
     assert "text table" in (result.record.cells[("applications", "granted", "natural_person")].source.locator or "")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pdf_without_ruling_lines_never_gives_a_row_its_neighbours_numbers(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No lines → no grid: the page is read as text, where a wrapped label can follow its own numbers.
+    Whatever cannot be placed is reported (P1/I5); no cell may hold another row's values."""
+    import tests.builders.pdf as builder_pdf
+
+    ruled = builder_pdf.grid_table
+
+    def unruled(grid: Any, style: Style) -> Any:
+        table = ruled(grid, style)
+        table._linecmds = []  # reportlab draws no GRID lines
+        return table
+
+    monkeypatch.setattr(builder_pdf, "grid_table", unruled)
+    record = make_record("2021", seed=seed)
+    result = extract(tmp_path, "pdf", record, Style(wrap_labels=True))
+    assert result.record is not None and result.decision in ("accept", "review")
+    for key, cell in result.record.cells.items():
+        table, row, field = key
+        assert cell.value == record[table][row][field], key
+    if result.decision == "review":
+        assert any(r.startswith(("P1", "I5")) for r in result.reasons)
