@@ -76,6 +76,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite cannot create the folder its file lives in: a fresh FOI_DATA_DIR must just work.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout let the web server, the importer and qcluster share one SQLite file
     # without "database is locked" under the default workflow.
     DATABASES["default"]["OPTIONS"] = {
