@@ -141,6 +141,15 @@ def _has_content(values: list[SourceCell]) -> bool:
     return any(v.text.strip() for v in values)
 
 
+def _holds_values(row: LabelledRow, width: int) -> bool:
+    """A row to read: it prints a value, or it is a grid row with a whole row of cells left blank.
+
+    A blank cell is a printed blank (null); a grid row whose every value cell is blank is a row printed
+    blank, not a header. Text dumps drop blank cells, so there only printed values count.
+    """
+    return _has_content(row.values) or (row.from_table and len(row.values) >= width)
+
+
 def _place_row(read: TableRead, table: str, spec: RowSpec, row: LabelledRow, where: str) -> None:
     wanted = len(spec.fields)
     values = _trim_blank_tail(row.values, wanted)
@@ -176,11 +185,12 @@ def read_active(rows: list[LabelledRow], span: tuple[int, int] | None, template:
     specs = active_rows(template)
     pointer = 0
     for row in rows[span[0] : span[1]]:
-        if not _has_content(row.values):
+        if not _holds_values(row, 1) or not row.label:
             continue
         j = _which_row(specs, _ACTIVE_PATTERNS, pointer, row.norm, _TAIL_ACTIVE)
         if j is None:
-            read.leave_unplaced(row, "表二")
+            if _has_content(row.values):  # an all-blank row under no label is layout (a section heading)
+                read.leave_unplaced(row, "表二")
             continue
         _place_row(read, ACTIVE, specs[j], row, "表二")
         pointer = j + 1
@@ -195,11 +205,12 @@ def read_applications(rows: list[LabelledRow], span: tuple[int, int] | None, tem
     pointer = 0
     matched: dict[str, LabelledRow] = {}
     for row in rows[span[0] : span[1]]:
-        if not _has_content(row.values):
+        if not _holds_values(row, len(APPLICATION_ROWS[0].fields)):
             continue
         j = _which_row(APPLICATION_ROWS, _APPLICATION_PATTERNS, pointer, row.norm, _TAIL_APPLICATIONS)
         if j is None:
-            read.leave_unplaced(row, "表三")
+            if _has_content(row.values):
+                read.leave_unplaced(row, "表三")
             continue
         spec = APPLICATION_ROWS[j]
         _place_row(read, APPLICATIONS, spec, row, "表三")
@@ -228,7 +239,7 @@ def read_review(rows: list[LabelledRow], span: tuple[int, int] | None) -> TableR
     if span is None:
         return read
     read.found = True
-    value_rows = [r for r in rows[span[0] : span[1]] if _has_content(r.values)]
+    value_rows = [r for r in rows[span[0] : span[1]] if _holds_values(r, 15)]
     by_group: dict[str, LabelledRow] = {}
     for row in value_rows:
         for group, pattern in _REVIEW_GROUP_PATTERNS.items():

@@ -128,6 +128,9 @@ def extract_document(document: Document, config: ExtractConfig = ExtractConfig()
             return ExtractionResult(path, "failed", ["not an annual government information-disclosure report "
                                                      "(no title with a year and none of the three tables found)"],
                                     None, None, source_format=document.format, page_count=document.page_count)
+    if not title_found and parsed.record.cells and all(c.value is None for c in parsed.record.cells.values()):
+        return ExtractionResult(path, "failed", ["a blank form, not a report: no title and every table cell empty"],
+                                None, None, source_format=document.format, page_count=document.page_count)
     if parsed.record.template is None and parsed.template_reason and "not in scope" in parsed.template_reason:
         return ExtractionResult(path, "review", [parsed.template_reason], "deterministic", parsed.record,
                                 source_format=document.format, page_count=document.page_count)

@@ -313,3 +313,35 @@ def test_pdf_without_ruling_lines_never_gives_a_row_its_neighbours_numbers(
         assert cell.value == record[table][row][field], key
     if result.decision == "review":
         assert any(r.startswith(("P1", "I5")) for r in result.reasons)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "docx"])
+def test_a_row_printed_entirely_blank_reads_as_nulls(tmp_path: Path, fmt: str) -> None:
+    """Many reports leave a whole 表三 row (and even 表四) empty: blanks are null, counted as 0."""
+    from extraction.schema import APPLICANT_KEYS
+
+    for seed in range(50):
+        base = make_record("2021", seed=seed)
+        zero_rows = [row for row, cells in base["applications"].items()
+                     if row not in ("total", "new_received") and all(v == 0 for v in cells.values())]
+        if zero_rows:
+            break
+    row = zero_rows[0]
+    cells = [("applications", row, column) for column in APPLICANT_KEYS]
+    cells += [("reconsideration_litigation", group, field)
+              for group, values in base["reconsideration_litigation"].items()
+              for field, value in values.items() if all(v == 0 for v in values.values())]
+    record = blank_out(base, cells)
+    result = extract(tmp_path, fmt, record, Style(blank_marks={c: "" for c in cells}))
+    report = report_of(result)
+    assert set(report["applications"][row].values()) == {None}
+    assert report == record
+    assert result.decision == "accept", result.reasons
+
+
+def test_the_blank_official_template_is_not_a_report() -> None:
+    from tests.conftest import FIXTURES
+
+    result = extract_file(FIXTURES / "real" / "template-2021-blank.docx")
+    assert result.decision == "failed"
+    assert result.reasons == ["a blank form, not a report: no title and every table cell empty"]
