@@ -74,6 +74,8 @@ _APPLICATION_LABELS: dict[str, str] = {
 }
 _ACTIVE_VALUE = re.compile(r"[\s\d.,+\-−]*(?:[元万亿]+)?")
 _UNIT = re.compile(r"[元万亿]+$")
+_MAX_CHOICES = 24
+"""Readings offered to a reviewer as buttons; the message still counts them all."""
 _COUNT_VALUE = re.compile(r"[\s\d]*")
 _ENUMERATOR_NEXT = re.compile(r"\s*[.、．]")
 _ACTIVE_ANCHOR = re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*一\s*\)\s*项")
@@ -226,9 +228,11 @@ def _take(read: TableRead, solution: Solution, raw: dict[str, str], source: Sour
         where = short if row == REVIEW else _where(read.table, row, template)
         shown = "; ".join(" | ".join(map(str, o)) for o in options[:6])
         more = f" (+{len(options) - 6} more)" if len(options) > 6 else ""
-        read.problems.append(
-            f"{where}: digit run {raw.get(row, '')!r} splits several ways ({shown}{more}); a reviewer decides"
-            if options else f"{where}: digit run {raw.get(row, '')!r} fits no reading of the template"
-        )
+        message = (f"{where}: digit run {raw.get(row, '')!r} splits several ways ({shown}{more}); a reviewer decides"
+                   if options else f"{where}: digit run {raw.get(row, '')!r} fits no reading of the template")
+        read.problems.append(message)
+        if options and row in solution.fields:
+            cells = tuple((read.table, row, f) for f in solution.fields[row])
+            read.choices[message] = (cells, tuple(tuple(o) for o in options[:_MAX_CHOICES]))
     if solution.status in ("partial", "inconsistent") and not solution.options:
         read.problems.extend(f"{short}: {n}" for n in solution.notes if "no reading" in n)

@@ -38,6 +38,8 @@ class TableRead:
     notes: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     """Labels of rows with values that match no template row."""
+    choices: dict[str, tuple[tuple[CellKey, ...], tuple[tuple[int | str, ...], ...]]] = field(default_factory=dict)
+    """Problem message → (the row's cells, the readings a reviewer may pick) for runs that split several ways."""
 
     def leave_unplaced(self, row: LabelledRow, where: str) -> None:
         """Values under no recognised label. A row's worth of numbers (3 or more) is a problem a reviewer

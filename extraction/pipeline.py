@@ -145,7 +145,9 @@ def finish(document: Document, parsed: ParsedReport, config: ExtractConfig) -> E
     for read in parsed.reads:
         if not read.found:
             missing_tables.append(TABLE_LABELS[read.table])
-        findings += [Finding("P1", "hard", f"P1 {problem}") for problem in read.problems]
+        for problem in read.problems:
+            cells, options = read.choices.get(problem, ((), ()))
+            findings.append(Finding("P1", "hard", f"P1 {problem}", cells, options=options))
         if read.unplaced:
             confidence -= 0.05 * len(read.unplaced)
     if not parsed.reads:

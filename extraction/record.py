@@ -124,10 +124,17 @@ class Finding:
     expected: Value = None
     printed: Value = None
     diff: int | None = None
+    options: tuple[tuple[Value, ...], ...] = ()
+    """Readings a reviewer can pick from, one value per cell in ``cells`` (a digit run that splits
+    several ways); never applied automatically."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["cells"] = ["/".join(c) for c in self.cells]
+        if self.options:
+            data["options"] = [list(o) for o in self.options]
+        else:
+            del data["options"]
         return data
 
 

@@ -125,4 +125,5 @@ def finding_from_json(data: JsonDict) -> Finding:
         code=data["code"], severity=data["severity"], message=data["message"],
         cells=tuple(cell_key(c) for c in data.get("cells", [])),
         expected=data.get("expected"), printed=data.get("printed"), diff=data.get("diff"),
+        options=tuple(tuple(o) for o in data.get("options", ())),
     )

@@ -113,3 +113,20 @@ def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser:
     assert box is not None and box["width"] > 10 and box["height"] > 10
     assert page.locator("#page-no").inner_text() == "2"
     page.screenshot(path=str(SHOTS / "review-page-pdf.png"))
+
+    # a web page that ran the cells together: the reviewer picks the reading the source shows
+    from review.models import Report
+
+    flattened = Report.objects.get(filename="pt-2021-syq.txt")
+    issued = "active_disclosure/normative_documents/issued"
+    page.goto(f"{live_server.url}/admin/review/report/{flattened.pk}/review/")
+    page.locator(f'input[name="cell:{issued}"]').focus()
+    page.locator("button.reading").first.wait_for()
+    page.screenshot(path=str(SHOTS / "review-page-digit-run.png"))
+    page.locator("button.reading", has_text="69 | 3 | 665").click()
+    assert page.locator('input[name="cell:active_disclosure/normative_documents/in_force"]').input_value() == "665"
+    page.click("#btn-save")
+    page.wait_for_url(f"**/admin/review/report/{flattened.pk}/review/**")
+    saved = Report.objects.get(pk=flattened.pk)
+    assert saved.record["active_disclosure"]["normative_documents"] == {"issued": 69, "repealed": 3, "in_force": 665}
+    assert saved.hard_count == 0  # the last hard findings were that row's

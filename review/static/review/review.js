@@ -136,7 +136,9 @@
     info.appendChild(text("div", "", parts.join(" · ")));
     (d.findings ? d.findings.split(",") : []).forEach((idx) => {
       const f = findings[Number(idx)];
-      if (f) info.appendChild(text("span", "msg " + f.severity, f.message));
+      if (!f) return;
+      info.appendChild(text("span", "msg " + f.severity, f.message));
+      if (f.options && f.options.length) info.appendChild(readingButtons(f));
     });
     if (d.page && pages.length) {
       currentBox = d.box ? d.box.split(",").map(Number) : null;
@@ -147,6 +149,27 @@
     } else {
       findInSource(labelCore(d.label));
     }
+  }
+
+  // A digit run that splits several ways: the reviewer picks the reading the source shows; it fills the
+  // row's cells (nothing is saved until Save), and the validator checks it like any typed value.
+  function readingButtons(f) {
+    const group = text("div", "readings", "Pick the reading the source shows: ");
+    f.options.forEach((option) => {
+      const button = text("button", "reading", option.join(" | "));
+      button.type = "button";
+      button.addEventListener("click", () => {
+        f.cells.forEach((ident, i) => {
+          const input = byId.get(ident);
+          if (input) input.value = option[i] === null ? "" : String(option[i]);
+        });
+        markChanged();
+        const first = byId.get(f.cells[0]);
+        if (first) first.focus();
+      });
+      group.appendChild(button);
+    });
+    return group;
   }
 
   inputs.forEach((input) => {
