@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from extraction.prose import ProseClaim
 from extraction.schema import (
     APPLICATIONS,
     ROWS_ABSENT_IN_2019,
@@ -165,8 +166,8 @@ class ExtractionResult:
     page_count: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     llm_calls: list[LlmCall] = field(default_factory=list)
-    prose_claims: list[Any] = field(default_factory=list)
-    """Every total the prose quotes (extraction.prose.ProseClaim), so edits can be re-checked (S3)."""
+    prose_claims: list[ProseClaim] = field(default_factory=list)
+    """Every total the prose quotes, so a reviewer's edits are re-checked against them (S3)."""
     versions: dict[str, str] = field(default_factory=dict)
     """parser / prompt / model versions that produced this result."""
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from extraction.pdfium_lock import PDFIUM_LOCK
+
 PAGE_SCALE = 1.5
 """PNG pixels per PDF point for rendered pages (the review page scales boxes by the same factor)."""
 
@@ -69,11 +71,17 @@ def page_sizes(sha256: str) -> list[tuple[float, float]]:
     """Width and height in PDF points of every page (boxes are in the same unit, origin top-left)."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(source_path(sha256)))
-    try:
-        return [tuple(pdf[i].get_size()) for i in range(len(pdf))]  # type: ignore[misc]
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:  # PDFium is not thread-safe; the review server renders in several threads
+        pdf = pdfium.PdfDocument(str(source_path(sha256)))
+        try:
+            sizes: list[tuple[float, float]] = []
+            for i in range(len(pdf)):
+                page = pdf[i]
+                sizes.append(tuple(page.get_size()))  # type: ignore[arg-type]
+                page.close()
+            return sizes
+        finally:
+            pdf.close()
 
 
 def rendered_page(sha256: str, page: int) -> Path:
@@ -83,13 +91,18 @@ def rendered_page(sha256: str, page: int) -> Path:
         return target
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(source_path(sha256)))
-    try:
-        if not 1 <= page <= len(pdf):
-            raise IndexError(f"page {page} out of range 1..{len(pdf)}")
-        image = pdf[page - 1].render(scale=PAGE_SCALE).to_pil()
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(source_path(sha256)))
+        try:
+            if not 1 <= page <= len(pdf):
+                raise IndexError(f"page {page} out of range 1..{len(pdf)}")
+            pdf_page = pdf[page - 1]
+            bitmap = pdf_page.render(scale=PAGE_SCALE)
+            image = bitmap.to_pil().copy()  # own pixels: the bitmap is freed here, under the lock
+            bitmap.close()
+            pdf_page.close()
+        finally:
+            pdf.close()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".png")
     os.close(fd)

@@ -12,16 +12,25 @@ import io
 
 import pypdfium2 as pdfium
 
+from extraction.pdfium_lock import PDFIUM_LOCK
+
 
 def page_images(path: str, max_pages: int = 8, scale: float = 1.5, quality: int = 75) -> list[str]:
     """``data:image/jpeg;base64,…`` URLs of the first pages; raises on an unreadable PDF."""
+    with PDFIUM_LOCK:  # PDFium is not thread-safe (see extraction.pdfium_lock)
+        return _page_images(path, max_pages, scale, quality)
+
+
+def _page_images(path: str, max_pages: int, scale: float, quality: int) -> list[str]:
     pdf = pdfium.PdfDocument(path)
     try:
         urls: list[str] = []
         for index in range(min(len(pdf), max_pages)):
             page = pdf[index]
             try:
-                image = page.render(scale=scale, grayscale=True).to_pil()
+                bitmap = page.render(scale=scale, grayscale=True)
+                image = bitmap.to_pil().copy()
+                bitmap.close()
             finally:
                 page.close()
             buffer = io.BytesIO()

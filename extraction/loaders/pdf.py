@@ -23,8 +23,8 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
-from extraction.textnorm import join_wrapped_lines
-from extraction.textnorm import normalize_text
+from extraction.pdfium_lock import PDFIUM_LOCK
+from extraction.textnorm import join_wrapped_lines, normalize_text
 
 Char = tuple[str, float, float, float, float]
 """text, x0, top, x1, bottom (points, origin top-left)."""
@@ -55,6 +55,10 @@ class PdfLoader:
         return 20 if suffix == ".pdf" else 0
 
     def load(self, path: Path, data: bytes) -> Document:
+        with PDFIUM_LOCK:  # PDFium is not thread-safe (see extraction.pdfium_lock)
+            return self._load(path, data)
+
+    def _load(self, path: Path, data: bytes) -> Document:
         try:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
