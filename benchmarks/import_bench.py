@@ -91,7 +91,7 @@ def build(folder: Path, n: int, seed: int) -> int:
     if (folder / ".done").exists():
         return int((folder / ".done").read_text())
     shutil.rmtree(folder, ignore_errors=True)
-    corpus = build_corpus(folder, n, seed=seed, pdf_every=10, broken=True, subdirs=20)
+    build_corpus(folder, n, seed=seed, pdf_every=10, broken=True, subdirs=20)
     count = sum(1 for p in folder.rglob("*") if p.is_file())
     (folder / ".done").write_text(str(count))
     return count

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from extraction.digitruns import (
     REVIEW,
-    balanced_candidates,
     solve_active,
     solve_applications,
     solve_review,

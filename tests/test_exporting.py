@@ -100,7 +100,7 @@ def test_long_layout_reads_back_equal_to_the_database(dataset: dict, tmp_path: P
         assert sample["source_sha256"] == report.sha256 and sample["verified_at"]
     money = [r for r in rows if r["kind"] == "money" and r["value_text"]]
     assert money and all(isinstance(Decimal(r["value_text"]), Decimal) for r in money)  # exact decimals
-    dictionary = out.with_name(f"verified.dictionary.csv")
+    dictionary = out.with_name("verified.dictionary.csv")
     labels = {r["column"]: r for r in csv.DictReader(dictionary.open(encoding="utf-8-sig"))}
     assert labels["applications.carried_forward.total"]["row_label"] == "四、结转下年度继续办理"
     assert labels["active_disclosure.government_procurement.amount"]["templates"] == "2019"

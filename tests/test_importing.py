@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from extraction import ExtractConfig
 from review.extract_worker import ExtractorPool, Job
 from review.import_sources import discover
-from review.models import ExtractionRun, ImportBatch, ImportItem, Report, Status
+from review.models import ExtractionRun, ImportBatch, Report, Status
 from review.storage import sha256_of, source_path
 from tests.conftest import FIXTURES
 from tests.import_corpus import build_corpus, crash_fallback, report_record, write_report

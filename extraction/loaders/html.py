@@ -14,7 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from extraction.document import Block, Document, GridCell, LoadError, TableBlock, TextBlock
-from extraction.textnorm import decode_bytes, normalize_text, squash_whitespace
+from extraction.textnorm import decode_bytes, squash_whitespace
 
 HTML_SUFFIXES = {".htm", ".html", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php"}
 _BLOCK_TAGS = frozenset(
