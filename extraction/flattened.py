@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from extraction.digitruns import Solution, solve_active, solve_applications, solve_review
 from extraction.numbers import parse_cell
-from extraction.parsers import TableRead
+from extraction.parsers import TableRead, mark_other_as_one_row
 from extraction.prose import ProseClaim
 from extraction.record import CellValue, SourceRef
 from extraction.schema import (
@@ -176,10 +176,7 @@ def _fill(read: TableRead, spans: list[_Span], widths: dict[str, int], template:
     if read.table == APPLICATIONS:
         single_other = "other_other" in runs or "other_other" in clean
         if single_other and not any(k in runs or k in clean for k in ROWS_ABSENT_IN_2019):
-            for key in ROWS_ABSENT_IN_2019:
-                for fld in ("natural_person", "commercial_enterprise", "research_institution",
-                            "social_welfare_organization", "legal_service_institution", "other_organization", "total"):
-                    read.cells[(APPLICATIONS, key, fld)] = CellValue(None, "", "（六）其他处理 printed as one row")
+            mark_other_as_one_row(read, template)
         try:
             solution = solve_applications({**clean, **runs}, hints)
         except ValueError as exc:

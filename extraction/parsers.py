@@ -225,15 +225,21 @@ def read_applications(rows: list[LabelledRow], span: tuple[int, int] | None, tem
         and not any(key in matched for key in ROWS_ABSENT_IN_2019)
     )
     if single_other:
-        for spec in APPLICATION_ROWS:
-            if spec.key in ROWS_ABSENT_IN_2019:
-                for fld in spec.fields:
-                    read.cells[(APPLICATIONS, spec.key, fld.key)] = CellValue(
-                        value=None, raw="", note="（六）其他处理 printed as one row"
-                    )
-        if template == "2021":
-            read.notes.append("（六）其他处理 printed as one row: its values are in 3.其他, sub-rows 1 and 2 are null")
+        mark_other_as_one_row(read, template)
     return read
+
+
+def mark_other_as_one_row(read: TableRead, template: Template) -> None:
+    """（六）其他处理 printed as one row (2019, or a 2021 report that does so): its values are in 3.其他,
+    and sub-rows 1 and 2 are null, as the spec records 2019 reports."""
+    for spec in APPLICATION_ROWS:
+        if spec.key in ROWS_ABSENT_IN_2019:
+            for fld in spec.fields:
+                read.cells[(APPLICATIONS, spec.key, fld.key)] = CellValue(
+                    value=None, raw="", note="（六）其他处理 printed as one row"
+                )
+    if template == "2021":
+        read.notes.append("（六）其他处理 printed as one row: its values are in 3.其他, sub-rows 1 and 2 are null")
 
 
 def read_review(rows: list[LabelledRow], span: tuple[int, int] | None) -> TableRead:

@@ -19,7 +19,7 @@ from extraction.flattened import read_flattened
 from extraction.loaders import load_document
 from extraction.meta import find_title
 from extraction.parsers import TableRead, read_active, read_applications, read_review
-from extraction.prose import find_prose_claims
+from extraction.prose import ProseClaim, find_prose_claims
 from extraction.record import ExtractionResult, Finding, Record
 from extraction.rows import LabelledRow, find_rows
 from extraction.schema import TABLE_LABELS
@@ -47,6 +47,8 @@ class ParsedReport:
     regions: Regions | None = None
     template_reason: str | None = None
     prose: str = ""
+    claims: list[ProseClaim] = field(default_factory=list)
+    """Totals the prose quotes: hints for digit runs, S3 for the validator."""
 
 
 def extract_file(path: str | Path, config: ExtractConfig = ExtractConfig(), data: bytes | None = None) -> ExtractionResult:
@@ -83,8 +85,9 @@ def parse_document(document: Document) -> ParsedReport:
         read_review(rows, regions.review),
     ]
     parsed.prose = prose_before_tables(lines)
+    parsed.claims = find_prose_claims(parsed.prose)
     if document.format in ("text", "html") and any(read.problems or not read.found for read in parsed.reads):
-        flat = read_flattened(lines, guess.template, find_prose_claims(parsed.prose))
+        flat = read_flattened(lines, guess.template, parsed.claims)
         parsed.reads = [_better(grid, alt) for grid, alt in zip(parsed.reads, flat, strict=True)]
     for read in parsed.reads:
         record.cells.update(read.cells)
@@ -157,7 +160,7 @@ def finish(document: Document, parsed: ParsedReport, config: ExtractConfig) -> E
         other.append("issuing body or year not found in the title")
     if parsed.template_reason:
         confidence -= 0.3
-    claims = find_prose_claims(parsed.prose)
+    claims = parsed.claims
     findings += validate(record, claims)
     decision, reasons = decide(DecisionInput(
         findings=findings, confidence=round(confidence, 2), threshold=config.accept_confidence,
