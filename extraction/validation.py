@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from extraction.prose import ProseClaim
-from extraction.record import Finding, Record
+from extraction.record import CellValue, Finding, Record, Value
 from extraction.schema import (
     ACTIVE,
     APPLICANT_COLUMNS,
@@ -85,6 +86,31 @@ def validate_neighbour(record: Record, previous: Record) -> list[Finding]:
                         (keys[2],), expected=expected, printed=in_force, diff=in_force - expected,
                     ))
     return findings
+
+
+def neighbour_fit(record: Record, cells: tuple[CellKey, ...], readings: Iterable[tuple[Value, ...]],
+                  previous: Record | None = None, following: Record | None = None) -> list[list[str]] | None:
+    """For each candidate reading of ``cells``: the cross-year findings (S1/S2) it alone would raise.
+
+    A digit run with several splits is never decided here: this only tells a reviewer which reading
+    agrees with the neighbouring years. None when no stored neighbour tells the readings apart.
+    """
+    readings = list(readings)
+    found: list[set[str]] = []
+    for reading in readings:
+        candidate = replace(record, cells=dict(record.cells))
+        for key, value in zip(cells, reading):
+            candidate.cells[key] = CellValue(value=value, raw="" if value is None else str(value))
+        messages: list[str] = []
+        if previous is not None:
+            messages += [f.message for f in validate_neighbour(candidate, previous)]
+        if following is not None:
+            messages += [f.message for f in validate_neighbour(following, candidate)]
+        found.append(set(messages))
+    if len(found) < 2 or all(f == found[0] for f in found):
+        return None
+    common = set.intersection(*found)
+    return [sorted(f - common) for f in found]
 
 
 def _n(value: object) -> int:

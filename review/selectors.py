@@ -15,6 +15,7 @@ from extraction import Record
 from extraction.document import TableBlock
 from extraction.loaders import load_document
 from extraction.schema import describe_cell
+from extraction.validation import neighbour_fit
 from review.models import CellEdit, Report, Status, StatusChange
 from review.records import cell_key, record_from_json
 from review.storage import page_sizes, read_source
@@ -77,18 +78,46 @@ def previous_year_record(report: Report, organization: str | None = None, year: 
     ``organization``/``year`` name the body and year when they come from a record not stored yet (a new
     report has neither until its first extraction is written).
     """
-    organization = organization or report.organization
     year = year or report.year
+    return _record_of_year(report, organization or report.organization, year - 1 if year else None)
+
+
+def following_year_record(report: Report) -> Record | None:
+    """Next year's record of the same body: its S1/S2 checks read this report as their previous year."""
+    return _record_of_year(report, report.organization, report.year + 1 if report.year else None)
+
+
+def _record_of_year(report: Report, organization: str | None, year: int | None) -> Record | None:
+    """The body's record of that year that the cross-year checks trust most (verified, then accepted)."""
     if not organization or not year:
         return None
-    previous = (
-        Report.objects.filter(organization=organization, year=year - 1, record__isnull=False)
+    other = (
+        Report.objects.filter(organization=organization, year=year, record__isnull=False)
         .exclude(status__in=[Status.REJECTED, Status.FAILED]).exclude(pk=report.pk)
         .order_by(Case(When(status=Status.VERIFIED, then=Value(0)), When(status=Status.ACCEPTED, then=Value(1)),
                        default=Value(2), output_field=IntegerField()), "-updated_at")
         .first()
     )
-    return record_from_json(previous.record, previous.provenance) if previous else None
+    return record_from_json(other.record, other.provenance) if other else None
+
+
+def reading_fits(report: Report, findings: list[dict[str, Any]]) -> dict[int, list[list[str]]]:
+    """For findings that offer candidate readings (digit runs): the cross-year findings each reading would
+    raise against the neighbouring years, by finding index. Empty when no neighbour tells them apart."""
+    offering = [(index, f) for index, f in enumerate(findings) if f.get("options") and f.get("cells")]
+    if not offering or not report.record:
+        return {}
+    previous, following = previous_year_record(report), following_year_record(report)
+    if previous is None and following is None:
+        return {}
+    record = record_from_json(report.record, report.provenance)
+    fits: dict[int, list[list[str]]] = {}
+    for index, finding in offering:
+        cells = tuple(cell_key(c) for c in finding["cells"])
+        fit = neighbour_fit(record, cells, [tuple(o) for o in finding["options"]], previous, following)
+        if fit is not None:
+            fits[index] = fit
+    return fits
 
 
 def has_reviewer_edits(report: Report) -> bool:

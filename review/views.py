@@ -51,6 +51,8 @@ def review_context(model_admin: ModelAdmin, request: HttpRequest, report: Report
                 and user.has_perm("review.change_report"))
     template = report.template or "2021"
     grid = build_grid(report.record, report.provenance or {}, report.findings or [], template)  # type: ignore[arg-type]
+    for index, fit in selectors.reading_fits(report, grid.findings).items():
+        grid.findings[index] = {**grid.findings[index], "option_fits": fit}
     pages = selectors.pdf_pages(report)
     blocks = [] if pages else selectors.source_blocks(report)
     run = report.current_run

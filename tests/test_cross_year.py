@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from extraction.schema import APPLICANT_KEYS
 from review import services
 from review.models import Report, Status
 from tests.builders import make_record, write_text
+from tests.conftest import FIXTURES
 from tests.test_review_helpers import alice, fast_hashing  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,25 @@ def test_correcting_last_year_rechecks_this_year(tmp_path: Path, alice: Any) -> 
         f"applications/total/{col}": str(before["applications"]["total"][col]),
     })
     assert "S1" not in codes(new)
+
+
+def test_the_neighbouring_year_marks_the_reading_of_a_digit_run_that_agrees(tmp_path: Path, alice: Any) -> None:
+    """平潭 2023 prints 行政规范性文件 as the run 77132470 (21 readings). With the body's 2022 report stored
+    (现行有效 525), S2 singles out 77 | 132 | 470 on the review page; the report still waits for a reviewer."""
+    flattened = services.ingest_path(FIXTURES / "real" / "pt-2023-syq.txt").report
+    assert flattened.organization == "平潭综合实验区" and flattened.status == Status.NEEDS_REVIEW
+    before = make_record("2021", seed=3, organization=flattened.organization, year=2022)
+    before["active_disclosure"]["normative_documents"]["in_force"] = 525
+    ingest(before, tmp_path / "2022.txt")
+    assert Report.objects.get(pk=flattened.pk).status == Status.NEEDS_REVIEW  # narrowed, never decided
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/admin/review/report/{flattened.pk}/review/").content.decode()
+    found = re.search(r'<script id="findings-data" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    offered = next(f for f in json.loads(found.group(1)) if f.get("options"))
+    assert len(offered["options"]) == 21
+    fits = dict(zip(map(tuple, offered["options"]), offered["option_fits"]))
+    assert [reading for reading, fit in fits.items() if not fit] == [(77, 132, 470)]
+    assert fits[(771, 32, 470)] == ["S2 行政规范性文件: 上年现行有效 + 本年制发 − 本年废止 = 1264, 现行有效件数 = 470"
+                                    " (diff -794)"]

@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from extraction import Record, validate, validate_neighbour
+from extraction.validation import neighbour_fit
 from extraction.prose import find_prose_claims
 from tests.conftest import FIXTURES, expected_for
 
@@ -127,6 +128,24 @@ def test_s1_and_s2_against_the_previous_year() -> None:
     assert "S1 自然人: 上年结转 = 11, 2023年 结转下年度继续办理 = 10 (diff 1)" in messages
     assert any(m.startswith("S2 行政规范性文件: 上年现行有效 + 本年制发 − 本年废止 = 1619, 现行有效件数 = 1655") for m in messages)
     assert all(f.severity == "soft" for f in findings)
+
+
+def test_neighbour_fit_tells_which_reading_of_a_run_agrees_with_the_neighbouring_years() -> None:
+    """It narrows, it never picks: two readings keep the stock that next year continues from."""
+    now = Record.from_report(seed_report())
+    cells = tuple(("active_disclosure", "normative_documents", f) for f in ("issued", "repealed", "in_force"))
+    readings = [(69, 3, 665), (6, 93, 665), (693, 6, 65)]
+    assert neighbour_fit(now, cells, readings) is None  # nothing stored beside it
+    after_report = seed_report()
+    after_report["year"] = 2025
+    after_report["active_disclosure"]["normative_documents"].update(issued=10, repealed=2, in_force=673)
+    after = Record.from_report(after_report)
+    fits = neighbour_fit(now, cells, readings, following=after)
+    assert fits is not None and fits[0] == [] and fits[1] == []
+    assert fits[2] == ["S2 行政规范性文件: 上年现行有效 + 本年制发 − 本年废止 = 73, 现行有效件数 = 673 (diff 600)"]
+    # a neighbour that disagrees with every reading alike tells them apart no better than none
+    after_report["active_disclosure"]["normative_documents"]["in_force"] = 9999
+    assert neighbour_fit(now, cells, readings[:2], following=Record.from_report(after_report)) is None
 
 
 @pytest.mark.parametrize(

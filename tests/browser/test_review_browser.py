@@ -18,6 +18,7 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from review.management.commands.bootstrap import fixture_files  # noqa: E402
+from tests.builders import make_record, write_text  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 from tests.test_review_helpers import (  # noqa: E402
     FAST_HASHERS,
@@ -53,7 +54,8 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser: Any, settings: Any) -> None:
+def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser: Any, settings: Any,
+                                                      tmp_path: Path) -> None:
     settings.PASSWORD_HASHERS = FAST_HASHERS
     make_reviewer("reviewer", "correct horse")
     flagged = ingest(UNBALANCED_TXT)
@@ -118,10 +120,17 @@ def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser:
     from review.models import Report
 
     flattened = Report.objects.get(filename="pt-2021-syq.txt")
+    # the body's 2022 report continues from a stock of 665: readings ending in 665 agree with it (S2)
+    following = make_record("2021", seed=5, organization=flattened.organization, year=2022)
+    following["active_disclosure"]["normative_documents"].update(issued=10, repealed=2, in_force=673)
+    ingest(write_text(following, tmp_path / "pt-2022.txt"))
     issued = "active_disclosure/normative_documents/issued"
     page.goto(f"{live_server.url}/admin/review/report/{flattened.pk}/review/")
     page.locator(f'input[name="cell:{issued}"]').focus()
     page.locator("button.reading").first.wait_for()
+    agreeing = page.locator("button.reading.agrees")
+    assert agreeing.count() >= 1 and all(t.split(" ✓")[0].endswith("| 665") for t in agreeing.all_inner_texts())
+    assert page.locator("button.reading:not(.agrees)", has_text="693 | 6 | 65").count() == 1
     page.screenshot(path=str(SHOTS / "review-page-digit-run.png"))
     page.locator("button.reading", has_text="69 | 3 | 665").click()
     assert page.locator('input[name="cell:active_disclosure/normative_documents/in_force"]').input_value() == "665"

@@ -153,10 +153,16 @@
 
   // A digit run that splits several ways: the reviewer picks the reading the source shows; it fills the
   // row's cells (nothing is saved until Save), and the validator checks it like any typed value.
+  // With a neighbouring year stored, each reading carries the cross-year findings (S1/S2) it would raise:
+  // a reading that raises none is marked as agreeing with the neighbours; the reviewer still decides.
   function readingButtons(f) {
     const group = text("div", "readings", "Pick the reading the source shows: ");
-    f.options.forEach((option) => {
-      const button = text("button", "reading", option.join(" | "));
+    f.options.forEach((option, n) => {
+      const fit = f.option_fits ? f.option_fits[n] : null;
+      const agrees = fit !== null && fit.length === 0;
+      const button = text("button", "reading" + (agrees ? " agrees" : ""),
+                          option.join(" | ") + (agrees ? " ✓ agrees with the neighbouring years" : ""));
+      if (fit && fit.length) button.title = fit.join("\n");
       button.type = "button";
       button.addEventListener("click", () => {
         f.cells.forEach((ident, i) => {
