@@ -120,8 +120,8 @@ def bench_pdf(paths: list[Path], repeat: int) -> list[tuple[str, int, float, flo
     for path in paths:
         pages = bare_pdfplumber(path)
         load_document(path)  # warm caches (fonts, cmaps) for both sides
-        bare = min(_timed(lambda: bare_pdfplumber(path)) for _ in range(repeat))
-        ours = min(_timed(lambda: load_document(path)) for _ in range(repeat))
+        bare = min(_timed(lambda p=path: bare_pdfplumber(p)) for _ in range(repeat))
+        ours = min(_timed(lambda p=path: load_document(p)) for _ in range(repeat))
         rows.append((path.name, pages, bare, ours))
     return rows
 

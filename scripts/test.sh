@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. Installs what the tests need that pip cannot (Chromium, PostgreSQL).
 #
+# First ruff (lint errors fail the run before any test), then
 # Pass 1: SQLite (the embedded default), every test including the browser test.
 # Pass 2: the same suite on a real PostgreSQL server started here on a private socket in a temp dir
 #         (the queue on it too: the ORM broker uses the default database); the browser test is skipped.
@@ -25,6 +26,9 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "warning: /usr/bin/chromium is missing and cannot be installed here; the browser test will skip" >&2
   fi
 fi
+
+echo "== lint: ruff (pyflakes + bugbear, config in pyproject.toml)"
+.venv/bin/ruff check .
 
 PASSES=${FOI_TEST_PASSES:-sqlite postgres}
 status=0

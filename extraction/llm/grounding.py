@@ -111,7 +111,8 @@ def _glued_cells(record: Record, template: Template, table: str, source: str) ->
         if key[0] == table and record.has(key):
             rows.setdefault(key[1], []).append(key)
     grounded: set[CellKey] = set()
-    for keys in [*rows.values(), [k for keys in rows.values() for k in keys]]:
+    whole_table = [k for row_keys in rows.values() for k in row_keys]
+    for keys in [*rows.values(), whole_table]:
         held = [(k, value_token(record.value(k))) for k in keys]
         values = [t for _, t in held if t is not None]
         if len(values) >= 2 and _printed_glued(values, printed):

@@ -90,7 +90,7 @@ def split_sections(text: str) -> Sections:
         return Sections(text=text, tables={t: text for t in (ACTIVE, APPLICATIONS, REVIEW)}, anchored=False)
     start = start_match.start() if start_match else apps.start()  # type: ignore[union-attr]
     heading = None
-    for heading in _ACTIVE_HEADING.finditer(text, max(0, start - _HEADING_REACH), start):
+    for heading in _ACTIVE_HEADING.finditer(text, max(0, start - _HEADING_REACH), start):  # noqa: B007 - keeps the last
         pass
     if heading is not None:
         start = heading.start()
