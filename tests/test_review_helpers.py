@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from review import services
+from review import accounts, services
 from review.models import Report
 from tests.conftest import FIXTURES
 
@@ -27,7 +27,7 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def make_reviewer(username: str, password: str = "pw-for-tests") -> Any:
     """A staff user in the Reviewer group, as the bootstrap command makes them."""
     user = get_user_model().objects.create_user(username=username, password=password, is_staff=True)
-    user.groups.add(Group.objects.get(name=services.REVIEWER_GROUP))
+    user.groups.add(Group.objects.get(name=accounts.REVIEWER_GROUP))
     return get_user_model().objects.get(pk=user.pk)  # fresh: no cached permissions
 
 
@@ -40,7 +40,7 @@ def fresh(report: Report) -> Report:
 
 
 def test_the_reviewer_group_exists_from_the_migration(db: None) -> None:
-    group = Group.objects.get(name=services.REVIEWER_GROUP)
+    group = Group.objects.get(name=accounts.REVIEWER_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"view_report", "change_report", "verify_report", "reject_report"} <= codenames
     assert not any(c.startswith("delete_") for c in codenames)

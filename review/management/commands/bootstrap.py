@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from review import services
+from review import accounts, services
 from review.models import Report, Status
 
 FIXTURE_GLOBS = ("fixtures/seeds/*.txt", "fixtures/real/*.pdf", "fixtures/real/*.txt",
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         data_dir.mkdir(parents=True, exist_ok=True)
         username = os.environ.get("FOI_ADMIN_USER", "") or "reviewer"
         password = login_password(data_dir)
-        services.ensure_reviewer(username, password)
+        accounts.ensure_reviewer(username, password)
         if not options["no_fixtures"]:
             for path in fixture_files(Path(settings.BASE_DIR)):
                 outcome = services.ingest_path(path)
