@@ -344,6 +344,13 @@ def _read_app_row(value: str | Sequence[int]) -> RowReading:
     return RowReading(" ".join(map(str, vals)), 1, _collect(iter([vals]), 1, 1), sum(vals[:6]) == vals[6])
 
 
+def _balanced_first(row: RowReading, usable: list[Cells]) -> tuple[Cells, ...]:
+    """A row's readings for a reviewer: those that balance it first, then the rest of what the digits allow."""
+    if not row.balanced or row.raw_count <= len(usable) or row.error:
+        return tuple(usable or row.candidates)
+    return tuple(dict.fromkeys([*usable, *split_candidates(row.run, 7, cap=SHOWN + len(usable))]))
+
+
 def solve_applications(
     runs: Mapping[str, str | Sequence[int]], hints: Mapping[HintKey, int] | None = None
 ) -> Solution:
@@ -379,9 +386,16 @@ def solve_applications(
     single = {k: d[0] for k, d in dom.items() if len(d) == 1}
     cross: tuple[str, ...] = ()
     if found.count == 0 or found.aborted:
-        values, options = single, {k: tuple(dom[k] or rows[k].candidates) for k in keys if k not in single}
-        if not found.aborted:
-            notes.append("no reading satisfies I1/I3" if all(dom.values()) else "some row has no usable reading")
+        values = single
+        if not found.aborted and all(dom.values()):
+            # Every row balances under some reading, yet no choice of them balances the columns: a row was
+            # printed unbalanced and one of its other readings happens to balance it. I2 can no longer tell
+            # which, so a row is kept only if its digits read one way at all.
+            values = {k: v for k, v in single.items() if rows[k].raw_count == 1}
+            notes.append("no reading satisfies I1/I3; rows that read several ways are left to a reviewer")
+        elif not found.aborted:
+            notes.append("some row has no usable reading")
+        options = {k: _balanced_first(rows[k], dom[k]) for k in keys if k not in values}
     else:
         values = {k: next(iter(u)) for k, u in found.usage.items() if len(u) == 1}
         options = {k: tuple(c for c in dom[k] if found.usage[k][c]) for k in keys if k not in values}

@@ -30,6 +30,9 @@ class FileScore:
     cells_total: dict[str, int]
     cells_right: dict[str, int]
     wrong: list[str]
+    misread: int = 0
+    """Cells the record holds with a value other than the gold's, whatever the decision (unread cells of a
+    report sent to review are not counted: a reviewer fills them)."""
 
     @property
     def silent_error(self) -> bool:
@@ -50,6 +53,10 @@ class Evaluation:
     def silent_errors(self) -> int:
         return sum(f.silent_error for f in self.files)
 
+    @property
+    def misread_cells(self) -> int:
+        return sum(f.misread for f in self.files)
+
     def matrix(self) -> Counter[tuple[str, str]]:
         """(due, decided) → count."""
         return Counter((f.due, f.decision) for f in self.files)
@@ -60,6 +67,7 @@ class Evaluation:
             "cell_accuracy": {t: self.accuracy(t) for t in TABLES} | {"all": self.accuracy()},
             "decisions": {f"{due}->{got}": n for (due, got), n in sorted(self.matrix().items())},
             "silent_errors": self.silent_errors,
+            "misread_cells": self.misread_cells,
             "wrong_cells": {f.path: f.wrong for f in self.files if f.wrong},
         }
 
@@ -87,6 +95,7 @@ def score_file(result: ExtractionResult, expected: dict[str, Any]) -> FileScore:
     totals: Counter[str] = Counter()
     right: Counter[str] = Counter()
     wrong: list[str] = []
+    misread = 0
     for table, row, fld in all_cells(template):
         if expected.get(table) is None:
             continue  # the gold says this table is not printed in the source: nothing to read
@@ -98,10 +107,11 @@ def score_file(result: ExtractionResult, expected: dict[str, Any]) -> FileScore:
             right[table] += 1
         elif present or result.decision == "accept":
             wrong.append(f"{table}/{row}/{fld}: got {have!r}, expected {want!r}")
+            misread += present
     for key in ("organization", "year", "template"):
         if got is not None and got.get(key) != expected.get(key):
             wrong.append(f"{key}: got {got.get(key)!r}, expected {expected.get(key)!r}")
-    return FileScore(result.path, result.decision, due_decision(expected), dict(totals), dict(right), wrong)
+    return FileScore(result.path, result.decision, due_decision(expected), dict(totals), dict(right), wrong, misread)
 
 
 def evaluate_folder(

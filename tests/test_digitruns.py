@@ -247,7 +247,24 @@ def test_unbalanced_source() -> None:
     runs["partially_granted"] = "110000112"
     p = solve_applications(runs)  # type: ignore[arg-type]
     assert p.status == "partial" and "partially_granted" not in p.values
-    assert len(p.options["partially_granted"]) == 2
+    # the two readings that balance the row come first, then the others the digits allow
+    assert set(p.options["partially_granted"][:2]) == {(1, 10, 0, 0, 0, 1, 12), (11, 0, 0, 0, 0, 1, 12)}
+    assert len(p.options["partially_granted"]) > 2
+
+
+def test_a_misprinted_row_is_not_balanced_by_another_reading() -> None:
+    """自然人 12 printed with a total of 21 (a typo in the source): '120000021' balances only as
+    1 | 20 | 0 | 0 | 0 | 0 | 21, which the columns then contradict. That reading is not the printed one, so
+    with the table unbalanced the row is left to a reviewer, the balancing reading offered first."""
+    zero = (0,) * 7
+    runs: dict[str, object] = {k: zero for k in APPLICATION_ROW_KEYS}
+    runs["new_received"] = runs["total"] = (12, 0, 0, 0, 0, 0, 12)
+    runs["granted"] = "120000021"
+    s = solve_applications(runs)  # type: ignore[arg-type]
+    assert s.status == "partial" and "granted" not in s.values
+    assert s.options["granted"][0] == (1, 20, 0, 0, 0, 0, 21)
+    assert (12, 0, 0, 0, 0, 0, 21) in s.options["granted"]  # what the source prints
+    assert s.values["new_received"] == (12, 0, 0, 0, 0, 0, 12)  # rows read one way stay
 
 
 # --- generated balanced tables --------------------------------------------------------------------

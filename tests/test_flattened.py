@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from extraction import extract_file
 from extraction.schema import all_cells
-from tests.builders import make_record, text_dump
+from tests.builders import flattened_page, make_record
 from tests.conftest import FIXTURES, expected_for
-
-PAGE_HEADER = "标题: {title}\n==================== 正文 ====================\n"
-
-
-def flattened_page(record: dict[str, Any]) -> str:
-    """The report as such portals print it: every whitespace gone, one run of text (cf. fixtures/real/pt-*)."""
-    dump = text_dump(record)
-    title = dump.strip().splitlines()[0].strip()
-    return PAGE_HEADER.format(title=title) + "".join(dump.split())
-
 
 @pytest.mark.parametrize("seed", range(25))
 @pytest.mark.parametrize("template", ["2021", "2019"])

@@ -34,7 +34,7 @@ from .records import (
     zero_cells,
 )
 from .style import BLANK_MARKS, Style, format_value
-from .text import markdown_dump, text_dump, write_markdown, write_text
+from .text import flattened_page, markdown_dump, text_dump, write_flattened, write_markdown, write_text
 from .webpage import html_text, write_html
 from .word import TEMPLATE_DOCX, docx_document, write_docx
 
@@ -60,6 +60,8 @@ __all__ = [
     "table3",
     "table4",
     "text_dump",
+    "flattened_page",
+    "write_flattened",
     "title_lines",
     "unbalance",
     "write_docx",

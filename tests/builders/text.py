@@ -148,3 +148,20 @@ def write_markdown(report: Report, path: str | Path, style: Style = Style()) -> 
     path = Path(path)
     path.write_text(markdown_dump(report, style), encoding="utf-8")
     return path
+
+
+FLATTENED_HEADER = "标题: {title}\n==================== 正文 ====================\n"
+
+
+def flattened_page(report: Report, style: Style = Style()) -> str:
+    """The report as some portals print it: every whitespace gone, one run of text (cf. fixtures/real/pt-*)."""
+    dump = text_dump(report, style)
+    title = dump.strip().splitlines()[0].strip()
+    return FLATTENED_HEADER.format(title=title) + "".join(dump.split())
+
+
+def write_flattened(report: Report, path: str | Path, style: Style = Style()) -> Path:
+    """A page text with the tables flattened into digit runs (see :func:`flattened_page`)."""
+    path = Path(path)
+    path.write_text(flattened_page(report, style), encoding="utf-8")
+    return path

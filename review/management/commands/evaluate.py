@@ -54,6 +54,7 @@ class Command(BaseCommand):
             for (due, got), count in sorted(evaluation.matrix().items()):
                 self.stdout.write(f"  {due:6} → {got:7} {count}")
             self.stdout.write(f"silent errors: {evaluation.silent_errors}")
+            self.stdout.write(f"misread cells (a value other than the gold's, any decision): {evaluation.misread_cells}")
         failures = []
         if options["min_accuracy"] is not None and evaluation.accuracy() < options["min_accuracy"]:
             failures.append(f"cell accuracy {evaluation.accuracy():.2%} < {options['min_accuracy']:.2%}")
