@@ -2,7 +2,9 @@
 
 Hard identities I1–I5 send a record to review; soft checks S1–S3 warn. A finding names the cells,
 the expected and the printed value and the difference, in words a reviewer can act on. Blank cells
-(None) count as 0, except that a blank 总计 cell is not checked against its row.
+(None) count as 0, except that a blank 总计 cell is not checked against its row (I2), and the 总计 column
+is not summed over the result rows (I3) when some of them leave 总计 blank: many real tables print 总计
+only on 一/二/（七）/四. That column is still bound by I1, and （七）总计 by its own row (I2).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from extraction.schema import (
     APPLICATIONS,
     RESULT_ROW_KEYS,
     REVIEW,
+    ROWS_ABSENT_IN_2019,
     REVIEW_ROWS,
     CellKey,
     Template,
@@ -197,6 +200,8 @@ def _check_results_sum(record: _Cells) -> list[Finding]:
         present = [k for k in part_keys if record.has(k)]
         if not record.has(total_key) or len(present) < len(part_keys) - _absent_2019(record):
             continue
+        if col.key == "total" and any(record.value(k) is None and k[1] not in _absent_rows(record) for k in present):
+            continue  # 总计 printed only on 一/二/（七）/四: blank sub-row totals are not summed (cf. I2)
         expected = sum(_n(record.value(k)) for k in present)
         printed = _n(record.value(total_key))
         if expected != printed:
@@ -210,6 +215,11 @@ def _check_results_sum(record: _Cells) -> list[Finding]:
 
 def _absent_2019(record: _Cells) -> int:
     return 2 if record.template == "2019" else 0
+
+
+def _absent_rows(record: _Cells) -> tuple[str, ...]:
+    """Rows the record's template does not print (their null cells are not printed blanks)."""
+    return ROWS_ABSENT_IN_2019 if record.template == "2019" else ()
 
 
 def _check_review_totals(record: _Cells) -> list[Finding]:

@@ -85,6 +85,22 @@ def test_layout_quirks_do_not_change_a_number(tmp_path: Path, fmt: str, quirk: s
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "html", "docx"])
+@pytest.mark.parametrize("template", ["2021", "2019"])
+def test_totals_printed_only_on_the_main_rows_are_accepted(tmp_path: Path, fmt: str, template: str) -> None:
+    """Like 上海市人民政府办公厅 2019: 总计 printed on 一/二/（七）/四 only, every result row's 总计 left blank.
+    The blanks are read as null (never filled in with the row's sum) and the balanced report is accepted.
+    (Text and tab-separated dumps lose a blank cell: such rows go to review, see the blank-mark tests.)"""
+    base = make_record(template, seed=4)
+    main_rows = {"new_received", "carried_over", "total", "carried_forward"}
+    cells = [("applications", row, "total") for row, values in base["applications"].items()
+             if row not in main_rows and values["total"] is not None]
+    record = blank_out(base, cells)
+    result = extract(tmp_path, fmt, record, Style(blank_marks={c: "" for c in cells}))
+    assert report_of(result) == record
+    assert result.decision == "accept", result.reasons
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "docx"])
 @pytest.mark.parametrize("mark", ["", "—", "－", "-", "/", "无"])
 def test_blank_marks_read_as_null_in_grids(tmp_path: Path, fmt: str, mark: str) -> None:
     base = make_record("2021", seed=2)
