@@ -10,6 +10,8 @@ from extraction.schema import Template
 
 _MARKERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额")
 _MARKERS_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "政府集中采购", "采购总金额")
+_SURE_HEADERS = 3
+"""Markers it takes to outweigh a title year before 2019: a real 2019/2021 表二 prints four to six."""
 _OLD_MARKERS = ("依申请公开情况统计表", "政府信息公开情况统计表", "主动公开政府信息数", "收到政府信息公开申请数")
 
 
@@ -25,6 +27,9 @@ def detect_template(rows: list[LabelledRow], year: int | None) -> TemplateGuess:
     text = "".join(r.norm for r in rows)
     hits_2021 = sum(marker in text for marker in _MARKERS_2021)
     hits_2019 = sum(marker in text for marker in _MARKERS_2019)
+    if year is not None and year < 2019 and max(hits_2021, hits_2019) < _SURE_HEADERS:
+        # a marker or two in the prose (“政府集中采购项目类信息55条”) is not a 2019 table
+        return TemplateGuess(None, True, f"report for {year} predates the 2019 template (not in scope)")
     if hits_2021 > hits_2019:
         return TemplateGuess("2021", True, "表二 headers of the 2021 template")
     if hits_2019 > hits_2021:

@@ -33,6 +33,7 @@ from tests.builders import (
     write_truncated,
     zero_cells,
 )
+from tests.conftest import FIXTURES
 
 Writer = Callable[..., Path]
 WRITERS: dict[str, tuple[Writer, str]] = {
@@ -199,6 +200,39 @@ def test_a_document_that_is_not_an_annual_report_fails(tmp_path: Path, fmt: str,
     result = extract_file(path)
     assert result.decision == "failed"
     assert "not an annual" in result.reasons[0]
+
+
+PRE_2019 = """平潭综合实验区2018年度政府信息公开工作年度报告
+本报告所列数据的统计期限自2018年1月1日起至2018年12月31日止。
+二、主动公开政府信息情况
+2018年主动公开政府信息1203条，其中政府集中采购项目类信息55条。
+三、政府信息依申请公开工作情况
+政府信息公开情况统计表
+指标名称 单位 统计数
+一、主动公开情况
+（一）主动公开政府信息数 条 1203
+二、依申请公开情况
+（一）收到申请数 件 12
+"""
+
+
+def test_a_pre_2019_report_goes_to_review_saying_why(tmp_path: Path) -> None:
+    """A 2018 report (old statistics table) whose prose names a 2019 row label is not read as a 2019 table."""
+    path = tmp_path / "2018.txt"
+    path.write_text(PRE_2019, encoding="utf-8")
+    result = extract_file(path)
+    assert result.decision == "review" and result.record is not None and result.record.template is None
+    assert result.reasons == ["report for 2018 predates the 2019 template (not in scope)"]
+
+
+def test_the_2019_headers_outweigh_a_title_year_before_2019(tmp_path: Path) -> None:
+    """A 2019-format report whose title says 2018 (a misprint or a late report) is still read in full."""
+    path = tmp_path / "late.txt"
+    text = (FIXTURES / "real" / "pt-2019-syq.txt").read_text(encoding="utf-8")
+    path.write_text(text.replace("2019年度", "2018年度"), encoding="utf-8")
+    result = extract_file(path)
+    assert result.record is not None and result.record.template == "2019" and result.record.year == 2018
+    assert result.record.value(("applications", "new_received", "total")) == 23
 
 
 @pytest.mark.parametrize("meta", [True, False])
