@@ -465,13 +465,17 @@ def _active_kinds(key: str, n: int, template: Template | None) -> tuple[tuple[Ki
     raise ValueError(f"表二 has no row {key!r} with {n} cells")
 
 
-def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None = None) -> Solution:
-    """Read 表二 runs. No identity binds 表二, so a row is settled only when it reads one way."""
+def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None = None,
+                 hints: Mapping[HintKey, int] | None = None) -> Solution:
+    """Read 表二 runs. No identity binds 表二, so a row is settled only when it reads one way, or when two or
+    more counts the report's prose states outright (``prose.find_active_hints``) leave exactly one reading:
+    one prose number alone could belong to another scope and fit the digits by chance."""
     values: dict[str, Cells] = {}
     options: dict[str, tuple[Cells, ...]] = {}
     readings: dict[str, RowReading] = {}
     fields: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
+    used: list[str] = []
     for key, (run, n) in rows.items():
         kinds, fields[key] = _active_kinds(key, n, template)
         text = unicodedata.normalize("NFKC", run).strip()
@@ -487,8 +491,17 @@ def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None 
         readings[key] = RowReading(run, cands.total, cands, False)
         if cands.total == 1:
             values[key] = cands[0]
-        else:
-            options[key] = tuple(cands)
+            continue
+        index = {(key, f): (key, i) for i, f in enumerate(fields[key])}
+        narrowed, row_used, hint_notes = _apply_hints({key: list(cands)}, hints or {}, ACTIVE, index)
+        notes += hint_notes
+        kept = narrowed[key]
+        if len(row_used) >= 2 and len(kept) == 1 and not cands.truncated:
+            values[key] = kept[0]
+            used += row_used
+            notes.append(f"{key}: digit run {run!r} settled by the report's prose ({', '.join(row_used)})")
+        else:  # readings the prose agrees with first; the reviewer decides
+            options[key] = tuple(dict.fromkeys([*kept, *cands]))
     status: Status = "solved"
     if any(not o for o in options.values()):
         status = "partial"
@@ -496,4 +509,5 @@ def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None 
         status = "ambiguous"
     if values:
         notes.insert(0, f"solved digit runs: rows {', '.join(values)}")
-    return Solution(status, ACTIVE, values, options, readings, notes=tuple(notes), fields=fields)
+    return Solution(status, ACTIVE, values, options, readings, hints_used=tuple(used), notes=tuple(notes),
+                    fields=fields)

@@ -195,7 +195,7 @@ def _fill(read: TableRead, spans: list[_Span], widths: dict[str, int], template:
         for key in (k for k in widths if k not in wanted):
             read.problems.append(f"{_where(ACTIVE, key, template)}: row not found")
         try:
-            solution = solve_active(wanted, template)
+            solution = solve_active(wanted, template, hints)
         except ValueError as exc:
             read.problems.append(f"表二: {exc}")
             return

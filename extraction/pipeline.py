@@ -19,7 +19,7 @@ from extraction.flattened import read_flattened
 from extraction.loaders import load_document
 from extraction.meta import find_title
 from extraction.parsers import TableRead, read_active, read_applications, read_review
-from extraction.prose import ProseClaim, find_prose_claims
+from extraction.prose import ProseClaim, find_active_hints, find_prose_claims
 from extraction.record import ExtractionResult, Finding, Record
 from extraction.rows import LabelledRow, find_rows
 from extraction.schema import TABLE_LABELS
@@ -87,7 +87,7 @@ def parse_document(document: Document) -> ParsedReport:
     parsed.prose = prose_before_tables(lines)
     parsed.claims = find_prose_claims(parsed.prose)
     if document.format in ("text", "html") and any(read.problems or not read.found for read in parsed.reads):
-        flat = read_flattened(lines, guess.template, parsed.claims)
+        flat = read_flattened(lines, guess.template, [*parsed.claims, *find_active_hints(parsed.prose)])
         parsed.reads = [_better(grid, alt) for grid, alt in zip(parsed.reads, flat, strict=True)]
     for read in parsed.reads:
         record.cells.update(read.cells)

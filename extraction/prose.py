@@ -2,6 +2,7 @@
 
 A claim binds the number that belongs to the phrase (the nearest number within the same clause),
 not the first number on the line. Only soft findings come from here: prose is often loose.
+``find_active_hints`` reads the few 表二 counts prose states outright, as hints for digit runs only.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extraction.schema import APPLICATIONS, REVIEW, CellKey
+from extraction.schema import ACTIVE, APPLICATIONS, REVIEW, CellKey
 
 _NUM = r"(?P<n>\d[\d,]*|[零〇一二两三四五六七八九十百千万]+)"
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -76,3 +77,30 @@ def find_prose_claims(text: str) -> list[ProseClaim]:
             seen.add(cells)
             claims.append(ProseClaim(cells, value, " ".join(match.group(0).split())))
     return claims
+
+
+_DOCS = r"(?P<doc>(?:行政)?规范性文件|规章)"
+_ACTIVE_HINTS: list[tuple[str, re.Pattern[str]]] = [
+    ("in_force", re.compile(rf"现行有效的?{_DOCS}{_CLAUSE}{{0,2}}?{_NUM}\s*件")),
+    ("issued", re.compile(rf"制发的?{_DOCS}{_CLAUSE}{{0,2}}?{_NUM}\s*件")),
+    ("repealed", re.compile(rf"废止的?{_DOCS}{_CLAUSE}{{0,2}}?{_NUM}\s*件")),
+]
+
+
+def find_active_hints(text: str) -> list[ProseClaim]:
+    """表二 2021 counts the prose states outright (现行有效行政规范性文件698件, 本年度制发的规范性文件88件).
+
+    Not S3 claims (the spec's S3 lists 表三/表四 totals only): they are hints for a 表二 digit run that
+    splits several ways, and each must name its document kind and field right before the number.
+    """
+    hints: list[ProseClaim] = []
+    seen: set[CellKey] = set()
+    for fld, pattern in _ACTIVE_HINTS:
+        for match in pattern.finditer(text):
+            row = "rules" if match.group("doc") == "规章" else "normative_documents"
+            key: CellKey = (ACTIVE, row, fld)
+            value = read_number(match.group("n"))
+            if value is not None and key not in seen:
+                seen.add(key)
+                hints.append(ProseClaim((key,), value, " ".join(match.group(0).split())))
+    return hints

@@ -182,6 +182,27 @@ def test_active_rows() -> None:
         ("active_disclosure", "administrative_licensing", "decisions"): 2293}
 
 
+def test_active_runs_settle_only_on_two_counts_the_prose_states() -> None:
+    """平潭 2022: '8855698' with 现行有效…698件 and 制发…88件 in its prose reads one way only: 88 | 55 | 698."""
+    run = {"normative_documents": ("8855698", 3)}
+    in_force, issued = ("normative_documents", "in_force"), ("normative_documents", "issued")
+    both = solve_active(run, "2021", {in_force: 698, issued: 88})
+    assert both.status == "solved" and both.values == {"normative_documents": (88, 55, 698)}
+    assert both.hints_used == ("normative_documents.in_force=698", "normative_documents.issued=88")
+    assert any("settled by the report's prose" in n for n in both.notes)
+    # one stated count alone is not enough (it may count another scope): the reviewer decides, the
+    # readings it agrees with first
+    one = solve_active(run, "2021", {in_force: 698})
+    assert one.status == "ambiguous" and one.values == {}
+    readings = one.options["normative_documents"]
+    assert [r for r in readings if r[2] == 698] == list(readings[:3]) and len(readings) > 3
+    # a stated count that fits no reading is set aside and said so (平潭 2023 states 393 in force, prints 470)
+    off = solve_active({"normative_documents": ("77132470", 3)}, "2021", {in_force: 393, issued: 77})
+    assert off.status == "ambiguous" and any("in_force=393 matches no reading" in n for n in off.notes)
+    # hints for another row or for 表三 never touch this row
+    assert solve_active(run, "2021", {("rules", "issued"): 88, ("granted", "total"): 698}).values == {}
+
+
 # --- the splitter --------------------------------------------------------------------------------
 
 

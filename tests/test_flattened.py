@@ -9,7 +9,7 @@ import pytest
 from extraction import extract_file
 from extraction.schema import all_cells
 from tests.builders import flattened_page, make_record
-from tests.conftest import FIXTURES, expected_for
+from tests.conftest import FIXTURES, expected_for, report_keys
 
 @pytest.mark.parametrize("seed", range(25))
 @pytest.mark.parametrize("template", ["2021", "2019"])
@@ -63,3 +63,19 @@ def test_a_2021_report_printing_other_handling_as_one_row_reads_like_2019(tmp_pa
     assert set(report["applications"]["other_overdue_fee"].values()) == {None}
     assert result.decision == "accept", result.reasons
     assert any("printed as one row" in note for note in result.record.notes)  # type: ignore[union-attr]
+
+
+def test_a_table_two_run_settled_by_two_counts_the_prose_states(tmp_path: Path) -> None:
+    """平潭 2021 with the sentence its 2022 report prints added to the prose (stock 665, 69 issued):
+    '693665' then reads one way only, the report is accepted and equals the expected record exactly."""
+    source = FIXTURES / "real" / "pt-2021-syq.txt"
+    sentence = "集中公开现行有效行政规范性文件665件，动态更新本年度制发的规范性文件69件。"
+    text = source.read_text(encoding="utf-8").replace("（二）依申请公开方面。", sentence + "（二）依申请公开方面。", 1)
+    path = tmp_path / "pt-2021-with-prose.txt"
+    path.write_text(text, encoding="utf-8")
+    result = extract_file(path)
+    assert result.decision == "accept", result.reasons
+    assert result.to_json_dict()["report"] == report_keys(expected_for(source))
+    assert result.record is not None
+    assert any("settled by the report's prose (normative_documents.in_force=665, normative_documents.issued=69)" in n
+               for n in result.record.notes)

@@ -8,7 +8,7 @@ import pytest
 
 from extraction import Record, validate, validate_neighbour
 from extraction.validation import neighbour_fit
-from extraction.prose import find_prose_claims
+from extraction.prose import find_active_hints, find_prose_claims
 from tests.conftest import FIXTURES, expected_for
 
 SEED = FIXTURES / "seeds" / "000_fd57272cd8fb4328.txt"
@@ -102,6 +102,19 @@ def test_2019_change_may_be_negative_but_counts_may_not() -> None:
     assert validate(Record.from_report(report)) == []
     report["active_disclosure"]["administrative_licensing"]["decisions"] = -3
     assert codes(validate(Record.from_report(report))) == ["I5"]
+
+
+def test_active_hints_bind_only_counts_stated_outright() -> None:
+    text = ("全年主动公开政策、规范性文件类信息80条；清理并集中公开现行有效行政规范性文件698件，动态更新本年度制发的"
+            "规范性文件88件，已宣布废止规范性文件5件；全年制发规章两件。")
+    hints = {c.cells[0][1:]: (c.value, c.quote) for c in find_active_hints(text)}
+    assert hints == {
+        ("normative_documents", "in_force"): (698, "现行有效行政规范性文件698件"),
+        ("normative_documents", "issued"): (88, "制发的规范性文件88件"),
+        ("normative_documents", "repealed"): (5, "废止规范性文件5件"),
+        ("rules", "issued"): (2, "制发规章两件"),
+    }
+    assert find_active_hints("现行有效件数规章 000行政规范性文件693665") == []  # table headers are not prose
 
 
 def test_s3_prose_mismatch_is_soft_and_quotes_the_phrase() -> None:
