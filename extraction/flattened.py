@@ -132,7 +132,7 @@ def read_flattened(lines: list[str], template: Template, claims: list[ProseClaim
     a4 = _REVIEW_ANCHOR.search(stream, a3.end() if a3 else 0)
     end4 = _REVIEW_END.search(stream, a4.end()) if a4 else None
     locator = "text (cells printed without separators)"
-    hints = {(c.cells[0][1], c.cells[0][2]): c.value for c in claims if len(c.cells) == 1}
+    hints = {(c.cells[0][1], c.cells[0][2]): c.value for c in claims if len(c.cells) == 1 and not c.also}
 
     active = TableRead(ACTIVE)
     if a2:

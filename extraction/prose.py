@@ -46,6 +46,8 @@ class ProseClaim:
     """The claim is about the sum of these cells."""
     value: int
     quote: str
+    also: tuple[tuple[CellKey, ...], ...] = ()
+    """Other sums the phrase may mean: “收到申请75件” often counts 上年结转 too (一 + 二), where 新收 cannot."""
 
 
 _CLAIMS: list[tuple[tuple[CellKey, ...], re.Pattern[str]]] = [
@@ -65,6 +67,10 @@ _CLAIMS: list[tuple[tuple[CellKey, ...], re.Pattern[str]]] = [
 ]
 
 
+_NEW_RECEIVED: tuple[CellKey, ...] = ((APPLICATIONS, "new_received", "total"),)
+_RECEIVED_WITH_CARRIED = ((*_NEW_RECEIVED, (APPLICATIONS, "carried_over", "total")),)
+
+
 def find_prose_claims(text: str) -> list[ProseClaim]:
     claims: list[ProseClaim] = []
     seen: set[tuple[CellKey, ...]] = set()
@@ -75,7 +81,9 @@ def find_prose_claims(text: str) -> list[ProseClaim]:
         value = read_number(match.group("n")) if match else None
         if match and value is not None:
             seen.add(cells)
-            claims.append(ProseClaim(cells, value, " ".join(match.group(0).split())))
+            quote = " ".join(match.group(0).split())
+            also = _RECEIVED_WITH_CARRIED if cells == _NEW_RECEIVED and not quote.startswith("新收") else ()
+            claims.append(ProseClaim(cells, value, quote, also))
     return claims
 
 

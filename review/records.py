@@ -65,11 +65,13 @@ def record_from_json(report: JsonDict | None, provenance: JsonDict | None) -> Re
 
 
 def claims_to_json(claims: Iterable[ProseClaim]) -> list[JsonDict]:
-    return [{"cells": [cell_id(k) for k in c.cells], "value": c.value, "quote": c.quote} for c in claims]
+    return [{"cells": [cell_id(k) for k in c.cells], "value": c.value, "quote": c.quote,
+             **({"also": [[cell_id(k) for k in cells] for cells in c.also]} if c.also else {})} for c in claims]
 
 
 def claims_from_json(data: Iterable[JsonDict]) -> list[ProseClaim]:
-    return [ProseClaim(tuple(cell_key(c) for c in item["cells"]), int(item["value"]), item.get("quote", ""))
+    return [ProseClaim(tuple(cell_key(c) for c in item["cells"]), int(item["value"]), item.get("quote", ""),
+                       tuple(tuple(cell_key(c) for c in cells) for cells in item.get("also", ())))
             for item in data]
 
 

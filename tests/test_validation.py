@@ -8,6 +8,7 @@ import pytest
 
 from extraction import Record, validate, validate_neighbour
 from extraction.validation import neighbour_fit
+from review.records import claims_from_json, claims_to_json
 from extraction.prose import find_active_hints, find_prose_claims
 from tests.conftest import FIXTURES, expected_for
 
@@ -123,6 +124,18 @@ def test_s3_prose_mismatch_is_soft_and_quotes_the_phrase() -> None:
     assert [f.code for f in findings] == ["S3"]
     assert findings[0].severity == "soft"
     assert "800" in findings[0].message and findings[0].diff == 18
+
+
+def test_s3_received_may_count_last_years_applications_too_but_new_may_not() -> None:
+    """平潭 2022: “全区收到政府信息公开申请75件” = 新收 74 + 上年结转 1. 收到 may mean 一 + 二; 新收 means 一."""
+    report = seed_report()
+    new, carried = (report["applications"][row]["total"] for row in ("new_received", "carried_over"))
+    assert carried > 0
+    received = find_prose_claims(f"全区收到政府信息公开申请{new + carried}件。")
+    assert validate(Record.from_report(report), received) == []
+    assert claims_from_json(claims_to_json(received)) == received  # kept as such with the stored report
+    fresh = find_prose_claims(f"全年新收政府信息公开申请{new + carried}件。")
+    assert [f.code for f in validate(Record.from_report(report), fresh)] == ["S3"]
 
 
 def test_s3_takes_the_number_of_the_phrase_not_the_first_on_the_line() -> None:
