@@ -105,6 +105,8 @@ class ExtractionRun(models.Model):
     record = models.JSONField(null=True, blank=True)
     provenance = models.JSONField(default=dict)
     findings = models.JSONField(default=list)
+    notes = models.JSONField(default=list, blank=True,
+                             help_text="how the parser read it: digit runs solved, rows settled by identities or prose")
     confidence = models.FloatField(default=0.0)
     timings = models.JSONField(default=dict)
     forced = models.BooleanField(default=False)

@@ -199,6 +199,7 @@ def _record_run(report: Report, result: ExtractionResult, *, user: Any, forced: 
         run = ExtractionRun.objects.create(
             report=report, method=result.method or "", parser_version=PARSER_VERSION, decision=result.decision,
             reasons=result.reasons, record=record_json, provenance=provenance, findings=findings,
+            notes=list(result.record.notes) if result.record else [],
             confidence=result.confidence, timings=result.timings, forced=forced, created_by=user,
             prompt_version=result.versions.get("prompt", ""), model_name=result.versions.get("model", "")[:120],
         )

@@ -104,6 +104,15 @@ def test_review_page_of_a_2019_report_uses_the_2019_layout(alice: Any, loaded: d
     assert "政府集中采购" in html and "本年新制作数量" in html
 
 
+def test_the_review_page_says_how_the_parser_read_the_report(alice: Any, loaded: dict[str, Report]) -> None:
+    """平潭 2019 printed its cells as digit runs: the run keeps the parser's notes and the page lists them."""
+    run = fresh(loaded["pt2019"]).current_run
+    assert run is not None and any(n.startswith("solved digit runs: rows new_received") for n in run.notes)
+    html = client_for(alice).get(review_url(loaded["pt2019"])).content.decode()
+    assert f"How the parser read it ({len(run.notes)})" in html
+    assert "solved digit runs: rows new_received" in html
+
+
 def test_save_then_verify_from_the_page(alice: Any, loaded: dict[str, Report]) -> None:
     client = client_for(alice)
     report = loaded["txt"]
