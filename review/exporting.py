@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import FileResponse
 from django.utils import timezone
 
@@ -89,6 +89,24 @@ class ExportFilter:
     templates: tuple[str, ...] = ()
     bodies: tuple[str, ...] = ()
     """Substrings of the issuing body's name (any matches)."""
+    one_per_body_year: bool = False
+    """Keep one report per issuing body and year (verified first, then accepted, then the latest): the same
+    report is often stored twice (its PDF and its web page). Reports without a body or year are all kept."""
+
+
+_TRUST_RANK = Case(When(status=Status.VERIFIED, then=Value(0)), When(status=Status.ACCEPTED, then=Value(1)),
+                   default=Value(2), output_field=IntegerField())
+
+
+def body_year_twins(reports: QuerySet[Report]) -> list[tuple[str, int, list[int]]]:
+    """(body, year, report ids) for every body and year that appears more than once in the selection."""
+    twins = (reports.exclude(organization="").exclude(year__isnull=True).order_by()
+             .values("organization", "year").annotate(n=Count("id")).filter(n__gt=1)
+             .order_by("organization", "year"))
+    return [(t["organization"], t["year"],
+             list(reports.filter(organization=t["organization"], year=t["year"]).order_by("id")
+                  .values_list("id", flat=True)))
+            for t in twins]
 
 
 def select_reports(spec: ExportFilter, base: QuerySet[Report] | None = None) -> QuerySet[Report]:
@@ -101,12 +119,14 @@ def select_reports(spec: ExportFilter, base: QuerySet[Report] | None = None) -> 
     if spec.templates:
         qs = qs.filter(template__in=spec.templates)
     if spec.bodies:
-        from django.db.models import Q
-
         match = Q()
         for body in spec.bodies:
             match |= Q(organization__icontains=body)
         qs = qs.filter(match)
+    if spec.one_per_body_year:
+        best = (qs.filter(organization=OuterRef("organization"), year=OuterRef("year"))
+                .order_by(_TRUST_RANK, "-updated_at", "-id").values("pk")[:1])
+        qs = qs.filter(Q(pk=Subquery(best)) | Q(organization="") | Q(year__isnull=True))
     verified = StatusChange.objects.filter(report=OuterRef("pk"), to_status=Status.VERIFIED).order_by("-at", "-id")
     return qs.annotate(verified_at=Subquery(verified.values("at")[:1]),
                        verified_by=Subquery(verified.values("user__username")[:1])

@@ -87,6 +87,14 @@ def following_year_record(report: Report) -> Record | None:
     return _record_of_year(report, report.organization, report.year + 1 if report.year else None)
 
 
+def same_body_year(report: Report) -> QuerySet[Report]:
+    """Other reports stored for the same body and year (often the same report as PDF and as web page)."""
+    if not report.organization or not report.year:
+        return Report.objects.none()
+    return Report.objects.filter(organization=report.organization, year=report.year).exclude(pk=report.pk
+                                                                                          ).order_by("id")
+
+
 def _record_of_year(report: Report, organization: str | None, year: int | None) -> Record | None:
     """The body's record of that year that the cross-year checks trust most (verified, then accepted)."""
     if not organization or not year:

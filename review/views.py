@@ -80,6 +80,7 @@ def review_context(model_admin: ModelAdmin, request: HttpRequest, report: Report
         "page_url_base": reverse("admin:review_report_page", args=[report.pk, 1])[:-len("1.png")],
         "blocks": blocks,
         "audit": selectors.audit_trail(report),
+        "twins": [(t, review_url(t)) for t in selectors.same_body_year(report)],
         "runs": report.runs.all()[:10],
         "llm_usage": selectors.llm_usage(report),
         "llm_calls": report.llm_calls.all()[:20],

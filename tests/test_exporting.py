@@ -187,3 +187,32 @@ def test_admin_action_downloads_the_selected_reports(dataset: dict, alice: Any) 
     response = client.post("/admin/review/report/", {"action": "export_csv", "_selected_action": chosen[:1]})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.startswith("report_id,") and "予以公开" in text
+
+
+def test_a_body_year_stored_twice_is_flagged_and_can_be_exported_once(dataset: dict, tmp_path: Path,
+                                                                      alice: Any) -> None:
+    """The same report as web page and as PDF: both are stored; the export says so, and
+    --one-per-body-year keeps the verified one (else the accepted, else the latest)."""
+    verified = dataset["verified"][0]  # 焦作市人民政府 2024, verified
+    twin = services.ingest_path(write_pdf(make_record("2021", seed=11, organization="焦作市人民政府", year=2024),
+                                          tmp_path / "a-as-pdf.pdf")).report
+    assert twin.status == Status.ACCEPTED and twin.pk != verified.pk
+    err = io.StringIO()
+    call_command("export_dataset", "--no-progress", "--status", "verified,accepted", "--layout", "wide",
+                 "-o", str(tmp_path / "all.jsonl"), stdout=io.StringIO(), stderr=err)
+    assert f"1 body-year(s) appear more than once: 焦作市人民政府 2024: reports {verified.pk}, {twin.pk}" in err.getvalue()
+    rows = read_rows(tmp_path / "all.jsonl", "jsonl")
+    assert sorted(r["report_id"] for r in rows if r["year"] == 2024) == [verified.pk, twin.pk]
+
+    err = io.StringIO()
+    call_command("export_dataset", "--no-progress", "--status", "verified,accepted", "--layout", "wide",
+                 "--one-per-body-year", "-o", str(tmp_path / "one.jsonl"), stdout=io.StringIO(), stderr=err)
+    assert "appear more than once" not in err.getvalue()
+    rows = read_rows(tmp_path / "one.jsonl", "jsonl")
+    assert [r["report_id"] for r in rows if r["year"] == 2024 and r["organization"] == "焦作市人民政府"] == [verified.pk]
+    assert len(rows) == 5  # every other body-year is kept
+    # the review page names the twin, so a reviewer can reject one as a duplicate
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/admin/review/report/{twin.pk}/review/").content.decode()
+    assert "Also stored for 焦作市人民政府 2024" in page and f"#{verified.pk} a.txt" in page

@@ -13,8 +13,16 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from review.export_writers import FORMATS
-from review.exporting import LAYOUTS, ExportError, ExportFilter, dictionary_path_for, select_reports, write_dataset, \
-    write_gold
+from review.exporting import (
+    LAYOUTS,
+    ExportError,
+    ExportFilter,
+    body_year_twins,
+    dictionary_path_for,
+    select_reports,
+    write_dataset,
+    write_gold,
+)
 from review.management.base import ProgressCommand
 from review.models import Status
 
@@ -45,6 +53,9 @@ class Command(ProgressCommand):
         parser.add_argument("--year", action="append", type=int, help="only these years (repeat)")
         parser.add_argument("--template", action="append", choices=["2021", "2019"], help="only this template")
         parser.add_argument("--body", action="append", help="issuing body contains this text (repeat: any)")
+        parser.add_argument("--one-per-body-year", action="store_true",
+                            help="keep one report per issuing body and year (verified, else accepted, else the "
+                                 "latest): for a body whose report is stored twice, e.g. as PDF and web page")
         parser.add_argument("--dictionary", type=Path, default=None,
                             help="where the data dictionary goes (default <output>.dictionary.csv)")
         parser.add_argument("--gold", type=Path, default=None, metavar="DIR",
@@ -56,9 +67,16 @@ class Command(ProgressCommand):
         if unknown:
             raise CommandError(f"unknown status {', '.join(sorted(unknown))}: one of {', '.join(Status.values)}")
         spec = ExportFilter(statuses=statuses, years=tuple(options["year"] or ()),
-                            templates=tuple(options["template"] or ()), bodies=tuple(options["body"] or ()))
+                            templates=tuple(options["template"] or ()), bodies=tuple(options["body"] or ()),
+                            one_per_body_year=options["one_per_body_year"])
         reports = select_reports(spec)
         total = reports.count()
+        if twins := body_year_twins(reports):
+            shown = "; ".join(f"{body} {year}: reports {', '.join(map(str, ids))}" for body, year, ids in twins[:5])
+            more = f" (+{len(twins) - 5} more)" if len(twins) > 5 else ""
+            self.stderr.write(self.style.WARNING(
+                f"{len(twins)} body-year(s) appear more than once: {shown}{more}. Reject the duplicates in the "
+                "review queue, or pass --one-per-body-year to keep the verified (else accepted, else latest) one"))
         what = f"{total} report(s) with status {' or '.join(statuses)}"
         if options["dry_run"]:
             self.stdout.write(f"would export {what}")
