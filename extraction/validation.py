@@ -102,7 +102,7 @@ def neighbour_fit(record: Record, cells: tuple[CellKey, ...], readings: Iterable
     found: list[set[str]] = []
     for reading in readings:
         candidate = replace(record, cells=dict(record.cells))
-        for key, value in zip(cells, reading):
+        for key, value in zip(cells, reading, strict=True):
             candidate.cells[key] = CellValue(value=value, raw="" if value is None else str(value))
         messages: list[str] = []
         if previous is not None:
@@ -198,9 +198,10 @@ def _check_results_sum(record: _Cells) -> list[Finding]:
         total_key = (APPLICATIONS, "total", col.key)
         part_keys = [(APPLICATIONS, r, col.key) for r in RESULT_ROW_KEYS]
         present = [k for k in part_keys if record.has(k)]
-        if not record.has(total_key) or len(present) < len(part_keys) - _absent_2019(record):
+        absent = _absent_rows(record)
+        if not record.has(total_key) or len(present) < len(part_keys) - len(absent):
             continue
-        if col.key == "total" and any(record.value(k) is None and k[1] not in _absent_rows(record) for k in present):
+        if col.key == "total" and any(record.value(k) is None and k[1] not in absent for k in present):
             continue  # 总计 printed only on 一/二/（七）/四: blank sub-row totals are not summed (cf. I2)
         expected = sum(_n(record.value(k)) for k in present)
         printed = _n(record.value(total_key))
@@ -211,10 +212,6 @@ def _check_results_sum(record: _Cells) -> list[Finding]:
                 (total_key, *present), expected=expected, printed=printed, diff=printed - expected,
             ))
     return findings
-
-
-def _absent_2019(record: _Cells) -> int:
-    return 2 if record.template == "2019" else 0
 
 
 def _absent_rows(record: _Cells) -> tuple[str, ...]:
