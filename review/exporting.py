@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from review.export_writers import (
 )
 from review.models import Report, Status, StatusChange
 from review.records import cell_id
+from review.selectors import TRUST_RANK
 from review.storage import read_source
 
 LAYOUTS = ("long", "wide")
@@ -94,10 +95,6 @@ class ExportFilter:
     report is often stored twice (its PDF and its web page). Reports without a body or year are all kept."""
 
 
-_TRUST_RANK = Case(When(status=Status.VERIFIED, then=Value(0)), When(status=Status.ACCEPTED, then=Value(1)),
-                   default=Value(2), output_field=IntegerField())
-
-
 def body_year_twins(reports: QuerySet[Report]) -> list[tuple[str, int, list[int]]]:
     """(body, year, report ids) for every body and year that appears more than once in the selection."""
     twins = (reports.exclude(organization="").exclude(year__isnull=True).order_by()
@@ -125,7 +122,7 @@ def select_reports(spec: ExportFilter, base: QuerySet[Report] | None = None) -> 
         qs = qs.filter(match)
     if spec.one_per_body_year:
         best = (qs.filter(organization=OuterRef("organization"), year=OuterRef("year"))
-                .order_by(_TRUST_RANK, "-updated_at", "-id").values("pk")[:1])
+                .order_by(TRUST_RANK, "-updated_at", "-id").values("pk")[:1])
         qs = qs.filter(Q(pk=Subquery(best)) | Q(organization="") | Q(year__isnull=True))
     verified = StatusChange.objects.filter(report=OuterRef("pk"), to_status=Status.VERIFIED).order_by("-at", "-id")
     return qs.annotate(verified_at=Subquery(verified.values("at")[:1]),

@@ -20,6 +20,10 @@ from review.models import CellEdit, Report, Status, StatusChange
 from review.records import cell_key, record_from_json
 from review.storage import page_sizes, read_source
 
+TRUST_RANK = Case(When(status=Status.VERIFIED, then=Value(0)), When(status=Status.ACCEPTED, then=Value(1)),
+                  default=Value(2), output_field=IntegerField())
+"""Order by how far a report's record is trusted: verified, then accepted, then the rest."""
+
 QUEUE_RANK = {
     Status.NEEDS_REVIEW: 0,
     Status.PENDING: 1,
@@ -102,8 +106,7 @@ def _record_of_year(report: Report, organization: str | None, year: int | None) 
     other = (
         Report.objects.filter(organization=organization, year=year, record__isnull=False)
         .exclude(status__in=[Status.REJECTED, Status.FAILED]).exclude(pk=report.pk)
-        .order_by(Case(When(status=Status.VERIFIED, then=Value(0)), When(status=Status.ACCEPTED, then=Value(1)),
-                       default=Value(2), output_field=IntegerField()), "-updated_at")
+        .order_by(TRUST_RANK, "-updated_at")
         .first()
     )
     return record_from_json(other.record, other.provenance) if other else None
