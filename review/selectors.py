@@ -99,6 +99,29 @@ def same_body_year(report: Report) -> QuerySet[Report]:
                                                                                           ).order_by("id")
 
 
+def reading_twins(report: Report, findings: list[dict[str, Any]]) -> dict[int, list[list[str]]]:
+    """For findings that offer candidate readings: per reading, the other stored copies of this body's
+    report for this year (verified or accepted, e.g. its web page beside its text) that hold exactly it."""
+    offering = [(index, f) for index, f in enumerate(findings) if f.get("options") and f.get("cells")]
+    if not offering:
+        return {}
+    twins = [t for t in same_body_year(report).filter(status__in=[Status.VERIFIED, Status.ACCEPTED],
+                                                      record__isnull=False)]
+    if not twins:
+        return {}
+    records = [(f"#{t.pk} {t.filename} ({t.get_status_display()})", record_from_json(t.record, t.provenance))
+               for t in twins]
+    matches: dict[int, list[list[str]]] = {}
+    for index, finding in offering:
+        cells = [cell_key(c) for c in finding["cells"]]
+        per_option = [[name for name, record in records
+                       if all(record.has(k) and record.value(k) == v for k, v in zip(cells, option, strict=True))]
+                      for option in finding["options"]]
+        if any(per_option):
+            matches[index] = per_option
+    return matches
+
+
 def _record_of_year(report: Report, organization: str | None, year: int | None) -> Record | None:
     """The body's record of that year that the cross-year checks trust most (verified, then accepted)."""
     if not organization or not year:

@@ -53,6 +53,8 @@ def review_context(model_admin: ModelAdmin, request: HttpRequest, report: Report
     grid = build_grid(report.record, report.provenance or {}, report.findings or [], template)  # type: ignore[arg-type]
     for index, fit in selectors.reading_fits(report, grid.findings).items():
         grid.findings[index] = {**grid.findings[index], "option_fits": fit}
+    for index, twins in selectors.reading_twins(report, grid.findings).items():
+        grid.findings[index] = {**grid.findings[index], "option_twins": twins}
     pages = selectors.pdf_pages(report)
     blocks = [] if pages else selectors.source_blocks(report)
     run = report.current_run

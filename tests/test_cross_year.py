@@ -16,8 +16,8 @@ from django.test import Client
 from extraction.schema import APPLICANT_KEYS
 from review import services
 from review.models import Report, Status
-from tests.builders import make_record, write_text
-from tests.conftest import FIXTURES
+from tests.builders import make_record, write_html, write_text
+from tests.conftest import FIXTURES, expected_for, report_keys
 from tests.test_review_helpers import alice, fast_hashing  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,22 @@ def test_the_neighbouring_year_marks_the_reading_of_a_digit_run_that_agrees(tmp_
     assert [reading for reading, fit in fits.items() if not fit] == [(77, 132, 470)]
     assert fits[(771, 32, 470)] == ["S2 行政规范性文件: 上年现行有效 + 本年制发 − 本年废止 = 1264, 现行有效件数 = 470"
                                     " (diff -794)"]
+
+
+def test_another_copy_of_the_same_report_marks_the_reading_it_holds(tmp_path: Path, alice: Any) -> None:
+    """平潭 2021 as page text (the run '693665', 10 readings) and as a web page with real cells (accepted):
+    the reading the web page holds is marked on the text's review page; the text still waits for a reviewer."""
+    text_page = services.ingest_path(FIXTURES / "real" / "pt-2021-syq.txt").report
+    expected = report_keys(expected_for(FIXTURES / "real" / "pt-2021-syq.txt"))
+    web_page = services.ingest_path(write_html(expected, tmp_path / "page.html")).report
+    assert web_page.status == Status.ACCEPTED and (web_page.organization, web_page.year) == ("平潭综合实验区", 2021)
+    assert Report.objects.get(pk=text_page.pk).status == Status.NEEDS_REVIEW
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/admin/review/report/{text_page.pk}/review/").content.decode()
+    found = re.search(r'<script id="findings-data" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    offered = next(f for f in json.loads(found.group(1)) if f.get("options"))
+    marked = {tuple(o): t for o, t in zip(offered["options"], offered["option_twins"], strict=True) if t}
+    assert marked == {(69, 3, 665): [f"#{web_page.pk} page.html (accepted automatically)"]}
+    assert "Also stored for 平潭综合实验区 2021:" in page

@@ -18,8 +18,8 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from review.management.commands.bootstrap import fixture_files  # noqa: E402
-from tests.builders import make_record, write_text  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.builders import make_record, write_html, write_text  # noqa: E402
+from tests.conftest import FIXTURES, ROOT, expected_for, report_keys  # noqa: E402
 from tests.test_review_helpers import (  # noqa: E402
     FAST_HASHERS,
     MISREAD_CELL,
@@ -124,6 +124,9 @@ def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser:
     following = make_record("2021", seed=5, organization=flattened.organization, year=2022)
     following["active_disclosure"]["normative_documents"].update(issued=10, repealed=2, in_force=673)
     ingest(write_text(following, tmp_path / "pt-2022.txt"))
+    # and the same report as a web page with real cells (accepted): the reading it holds is marked
+    web_page = ingest(write_html(report_keys(expected_for(FIXTURES / "real" / "pt-2021-syq.txt")),
+                                 tmp_path / "page.html"))
     issued = "active_disclosure/normative_documents/issued"
     page.goto(f"{live_server.url}/admin/review/report/{flattened.pk}/review/")
     page.locator(f'input[name="cell:{issued}"]').focus()
@@ -131,6 +134,7 @@ def test_reviewer_fixes_and_verifies_a_flagged_report(live_server: Any, browser:
     agreeing = page.locator("button.reading.agrees")
     assert agreeing.count() >= 1 and all(t.split(" ✓")[0].endswith("| 665") for t in agreeing.all_inner_texts())
     assert page.locator("button.reading:not(.agrees)", has_text="693 | 6 | 65").count() == 1
+    assert page.locator("button.reading", has_text=f"69 | 3 | 665 ✓ as in #{web_page.pk} page.html").count() == 1
     page.screenshot(path=str(SHOTS / "review-page-digit-run.png"))
     page.locator("button.reading", has_text="69 | 3 | 665").click()
     assert page.locator('input[name="cell:active_disclosure/normative_documents/in_force"]').input_value() == "665"

@@ -154,14 +154,19 @@
   // A digit run that splits several ways: the reviewer picks the reading the source shows; it fills the
   // row's cells (nothing is saved until Save), and the validator checks it like any typed value.
   // With a neighbouring year stored, each reading carries the cross-year findings (S1/S2) it would raise:
-  // a reading that raises none is marked as agreeing with the neighbours; the reviewer still decides.
+  // a reading that raises none is marked as agreeing with the neighbours. With another copy of the same
+  // report stored (its web page beside its text), the reading that copy holds is marked too. The marks
+  // narrow; the reviewer still decides.
   function readingButtons(f) {
     const group = text("div", "readings", "Pick the reading the source shows: ");
     f.options.forEach((option, n) => {
       const fit = f.option_fits ? f.option_fits[n] : null;
+      const twins = f.option_twins ? f.option_twins[n] : [];
       const agrees = fit !== null && fit.length === 0;
-      const button = text("button", "reading" + (agrees ? " agrees" : ""),
-                          option.join(" | ") + (agrees ? " ✓ agrees with the neighbouring years" : ""));
+      let label = option.join(" | ");
+      if (twins.length) label += " ✓ as in " + twins.join(", ");
+      if (agrees) label += " ✓ agrees with the neighbouring years";
+      const button = text("button", "reading" + (agrees || twins.length ? " agrees" : ""), label);
       if (fit && fit.length) button.title = fit.join("\n");
       button.type = "button";
       button.addEventListener("click", () => {
