@@ -21,7 +21,7 @@ from typing import Literal
 
 from extraction.schema import (ACTIVE, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_KEYS,
                                APPLICATION_ROW_KEYS, APPLICATIONS, RESULT_ROW_KEYS, REVIEW,
-                               REVIEW_FIELDS, REVIEW_ROWS, ROWS_ABSENT_IN_2019, CellKey, Template)
+                               REVIEW_FIELDS, REVIEW_ROWS, ROWS_ABSENT_IN_2019, CellKey, FieldSpec, Template)
 
 CAP = 10_000
 """Most candidates enumerated per run: enough for any real row, bounded for absurd ones."""
@@ -219,6 +219,9 @@ class Solution:
     hints_used: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    prose_fits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """表二 rows whose first readings fit counts the prose states: the counts, then how many readings fit.
+    Ordered for the reviewer, never settled."""
 
     def cells(self) -> dict[CellKey, Cell]:
         """The settled values addressed as record cells."""
@@ -456,28 +459,33 @@ def solve_review(run: str, hints: Mapping[HintKey, int] | None = None) -> Soluti
 # --- 表二 ----------------------------------------------------------------------------------------
 
 
-def _active_kinds(key: str, n: int, template: Template | None) -> tuple[tuple[Kind, ...], tuple[str, ...]]:
+def _active_fields(key: str, n: int, template: Template | None) -> tuple[FieldSpec, ...]:
+    """The fields of the 表二 row ``key`` that prints ``n`` cells (in the given template, else either)."""
     specs = {"2021": ACTIVE_ROWS_2021, "2019": ACTIVE_ROWS_2019}
     for name in (template,) if template else ("2021", "2019"):
         for row in specs[name]:
             if row.key == key and len(row.fields) == n:
-                return tuple(f.kind for f in row.fields), tuple(f.key for f in row.fields)
+                return row.fields
     raise ValueError(f"表二 has no row {key!r} with {n} cells")
 
 
 def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None = None,
                  hints: Mapping[HintKey, int] | None = None) -> Solution:
-    """Read 表二 runs. No identity binds 表二, so a row is settled only when it reads one way, or when two or
-    more counts the report's prose states outright (``prose.find_active_hints``) leave exactly one reading:
-    one prose number alone could belong to another scope and fit the digits by chance."""
+    """Read 表二 runs. No identity binds 表二, so a row is settled only when it reads one way.
+
+    Counts the report's prose states outright (``prose.find_active_hints``) only order a row's readings
+    for the reviewer, those that fit first (``prose_fits`` names them): a prose number may count another
+    scope (平潭 2023 states 393 in force, prints 470) and still fit the digits by chance, as often as 1 in
+    1,000 rows when one of two stated counts is off (benchmarks/results-accuracy-flattened.md)."""
     values: dict[str, Cells] = {}
     options: dict[str, tuple[Cells, ...]] = {}
     readings: dict[str, RowReading] = {}
     fields: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
-    used: list[str] = []
+    fits: dict[str, tuple[str, ...]] = {}
     for key, (run, n) in rows.items():
-        kinds, fields[key] = _active_kinds(key, n, template)
+        specs = _active_fields(key, n, template)
+        kinds, fields[key] = tuple(f.kind for f in specs), tuple(f.key for f in specs)
         text = unicodedata.normalize("NFKC", run).strip()
         unit = _UNIT.fullmatch(text)
         if unit:
@@ -495,13 +503,13 @@ def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None 
         index = {(key, f): (key, i) for i, f in enumerate(fields[key])}
         narrowed, row_used, hint_notes = _apply_hints({key: list(cands)}, hints or {}, ACTIVE, index)
         notes += hint_notes
-        kept = narrowed[key]
-        if len(row_used) >= 2 and len(kept) == 1 and not cands.truncated:
-            values[key] = kept[0]
-            used += row_used
-            notes.append(f"{key}: digit run {run!r} settled by the report's prose ({', '.join(row_used)})")
-        else:  # readings the prose agrees with first; the reviewer decides
-            options[key] = tuple(dict.fromkeys([*kept, *cands]))
+        options[key] = tuple(dict.fromkeys([*narrowed[key], *cands]))
+        if row_used:
+            labels = {f.key: f.label for f in specs}
+            stated = tuple(f"{labels[f]} {v}" for f, v in (u.split(".", 1)[1].split("=") for u in row_used))
+            fits[key] = (*stated, f"{len(narrowed[key])} of {len(cands)} readings fit")
+            notes.append(f"{key}: the prose states {', '.join(stated)}; {len(narrowed[key])} of the "
+                         f"{len(cands)} readings of {run!r} fit, listed first for the reviewer")
     status: Status = "solved"
     if any(not o for o in options.values()):
         status = "partial"
@@ -509,5 +517,4 @@ def solve_active(rows: Mapping[str, tuple[str, int]], template: Template | None 
         status = "ambiguous"
     if values:
         notes.insert(0, f"solved digit runs: rows {', '.join(values)}")
-    return Solution(status, ACTIVE, values, options, readings, hints_used=tuple(used), notes=tuple(notes),
-                    fields=fields)
+    return Solution(status, ACTIVE, values, options, readings, notes=tuple(notes), fields=fields, prose_fits=fits)

@@ -225,7 +225,9 @@ def _take(read: TableRead, solution: Solution, raw: dict[str, str], source: Sour
         where = short if row == REVIEW else _where(read.table, row, template)
         shown = "; ".join(" | ".join(map(str, o)) for o in options[:6])
         more = f" (+{len(options) - 6} more)" if len(options) > 6 else ""
-        message = (f"{where}: digit run {raw.get(row, '')!r} splits several ways ({shown}{more}); a reviewer decides"
+        prose = solution.prose_fits.get(row)
+        fit = f"; the prose states {', '.join(prose[:-1])}: {prose[-1]}, listed first" if prose else ""
+        message = (f"{where}: digit run {raw.get(row, '')!r} splits several ways ({shown}{more}){fit}; a reviewer decides"
                    if options else f"{where}: digit run {raw.get(row, '')!r} fits no reading of the template")
         read.problems.append(message)
         if options and row in solution.fields:

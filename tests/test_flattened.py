@@ -65,17 +65,21 @@ def test_a_2021_report_printing_other_handling_as_one_row_reads_like_2019(tmp_pa
     assert any("printed as one row" in note for note in result.record.notes)  # type: ignore[union-attr]
 
 
-def test_a_table_two_run_settled_by_two_counts_the_prose_states(tmp_path: Path) -> None:
-    """平潭 2021 with the sentence its 2022 report prints added to the prose (stock 665, 69 issued):
-    '693665' then reads one way only, the report is accepted and equals the expected record exactly."""
+def test_a_table_two_run_the_prose_pins_is_offered_first_never_settled(tmp_path: Path) -> None:
+    """平潭 2021 with the kind of sentence its 2022 report prints added to the prose (stock 665, 69 issued):
+    '693665' then fits one reading, offered first to the reviewer; the report is not accepted on prose."""
     source = FIXTURES / "real" / "pt-2021-syq.txt"
     sentence = "集中公开现行有效行政规范性文件665件，动态更新本年度制发的规范性文件69件。"
     text = source.read_text(encoding="utf-8").replace("（二）依申请公开方面。", sentence + "（二）依申请公开方面。", 1)
+    assert sentence in text
     path = tmp_path / "pt-2021-with-prose.txt"
     path.write_text(text, encoding="utf-8")
     result = extract_file(path)
-    assert result.decision == "accept", result.reasons
-    assert result.to_json_dict()["report"] == report_keys(expected_for(source))
-    assert result.record is not None
-    assert any("settled by the report's prose (normative_documents.in_force=665, normative_documents.issued=69)" in n
-               for n in result.record.notes)
+    assert result.decision == "review"
+    finding = next(f for f in result.findings if f.options)
+    assert finding.options[0] == (69, 3, 665)
+    assert "the prose states 现行有效件数 665, 本年制发件数 69: 1 of 10 readings fit, listed first" in finding.message
+    expected = report_keys(expected_for(source))
+    report = result.to_json_dict()["report"]
+    assert report["applications"] == expected["applications"]  # the rest reads exactly
+    assert report["active_disclosure"]["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}
