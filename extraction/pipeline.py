@@ -117,6 +117,16 @@ def _better(first: TableRead, second: TableRead) -> TableRead:
     return first
 
 
+STUB_CHARS = 300
+"""Fewer Chinese characters than this, and no table: a stub page, not a report (a report's prose alone
+runs to thousands; a crawled page that links to its PDF holds the title and the site's labels)."""
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _chinese_chars(document: Document) -> int:
+    return sum(len(_CHINESE.findall(line)) for line in document.text_lines())
+
+
 def extract_document(document: Document, config: ExtractConfig = ExtractConfig()) -> ExtractionResult:
     path = document.path
     if not document.has_text_layer:
@@ -126,17 +136,23 @@ def extract_document(document: Document, config: ExtractConfig = ExtractConfig()
     parsed = parse_document(document)
     regions = parsed.regions
     title_found = parsed.record.year is not None
-    if regions is None or (regions.applications is None and regions.active is None and regions.review is None):
-        if not title_found:
-            return ExtractionResult(path, "failed", ["not an annual government information-disclosure report "
-                                                     "(no title with a year and none of the three tables found)"],
-                                    None, None, source_format=document.format, page_count=document.page_count)
+    no_tables = regions is None or (regions.applications is None and regions.active is None
+                                    and regions.review is None)
+    if no_tables and not title_found:
+        return ExtractionResult(path, "failed", ["not an annual government information-disclosure report "
+                                                 "(no title with a year and none of the three tables found)"],
+                                None, None, source_format=document.format, page_count=document.page_count)
     if not title_found and parsed.record.cells and all(c.value is None for c in parsed.record.cells.values()):
         return ExtractionResult(path, "failed", ["a blank form, not a report: no title and every table cell empty"],
                                 None, None, source_format=document.format, page_count=document.page_count)
     if parsed.record.template is None and parsed.template_reason and "not in scope" in parsed.template_reason:
         return ExtractionResult(path, "review", [parsed.template_reason], "deterministic", parsed.record,
                                 source_format=document.format, page_count=document.page_count)
+    if no_tables and (chars := _chinese_chars(document)) < STUB_CHARS:
+        return ExtractionResult(path, "failed", [
+            f"no report text: {chars} Chinese characters and none of the three tables — a page that only "
+            "links to the report (an attachment) or shows it as images; import the attachment instead"],
+            None, None, source_format=document.format, page_count=document.page_count)
     return finish(document, parsed, config)
 
 

@@ -216,6 +216,40 @@ PRE_2019 = """平潭综合实验区2018年度政府信息公开工作年度报�
 """
 
 
+STUB_PAGE = """标题: 平潭综合实验区公安局2020年政府信息公开工作年度报告
+发布时间: 2021-01-28 11:10
+发布机构: 平潭综合实验区公安局
+栏目: 政府信息公开年报
+==================== 正文 ====================
+平潭综合实验区公安局2020年政府信息公开工作年度报告
+"""
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".html"])
+def test_a_page_that_only_links_to_the_report_fails_saying_so(tmp_path: Path, suffix: str) -> None:
+    """Crawled portals often publish the report as an attachment: the page holds the title and labels only.
+    Nothing to review there; the reason sends the analyst to the attachment."""
+    path = tmp_path / f"stub{suffix}"
+    text = STUB_PAGE if suffix == ".txt" else (
+        "<html><head><meta charset='utf-8'><title>平潭综合实验区公安局2020年政府信息公开工作年度报告</title></head>"
+        "<body><h1>平潭综合实验区公安局2020年政府信息公开工作年度报告</h1><p>附件：<a href='x.pdf'>下载</a></p></body></html>")
+    path.write_text(text, encoding="utf-8")
+    result = extract_file(path)
+    assert result.decision == "failed" and result.record is None
+    assert len(result.reasons) == 1 and result.reasons[0].startswith("no report text: ")
+    assert "import the attachment instead" in result.reasons[0]
+
+
+def test_a_report_in_prose_without_tables_still_goes_to_review(tmp_path: Path) -> None:
+    """Prose and no tables (tables as images, say) is a report a reviewer can finish from the original."""
+    path = tmp_path / "prose.txt"
+    prose = "本年度我局认真贯彻落实政府信息公开条例，坚持以公开为常态、不公开为例外，全面推进政务公开工作。" * 8
+    path.write_text(STUB_PAGE + prose + "\n本年度共收到政府信息公开申请3件，均已按时答复。\n", encoding="utf-8")
+    result = extract_file(path)
+    assert result.decision == "review" and result.record is not None
+    assert "表二 主动公开政府信息情况 not found" in result.reasons
+
+
 def test_a_pre_2019_report_goes_to_review_saying_why(tmp_path: Path) -> None:
     """A 2018 report (old statistics table) whose prose names a 2019 row label is not read as a 2019 table."""
     path = tmp_path / "2018.txt"
