@@ -134,6 +134,16 @@ def test_correcting_last_year_rechecks_this_year(tmp_path: Path, alice: Any) -> 
     assert "S1" not in codes(new)
 
 
+def offered_readings(user: Any, report: Report) -> tuple[str, dict[str, Any]]:
+    """The review page as the browser gets it, and the finding that offers the readings of a digit run."""
+    client = Client()
+    client.force_login(user)
+    page = client.get(f"/admin/review/report/{report.pk}/review/").content.decode()
+    found = re.search(r'<script id="findings-data" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    return page, next(f for f in json.loads(found.group(1)) if f.get("options"))
+
+
 def test_the_neighbouring_year_marks_the_reading_of_a_digit_run_that_agrees(tmp_path: Path, alice: Any) -> None:
     """平潭 2023 prints 行政规范性文件 as the run 77132470 (21 readings). With the body's 2022 report stored
     (现行有效 525), S2 singles out 77 | 132 | 470 on the review page; the report still waits for a reviewer."""
@@ -143,12 +153,7 @@ def test_the_neighbouring_year_marks_the_reading_of_a_digit_run_that_agrees(tmp_
     before["active_disclosure"]["normative_documents"]["in_force"] = 525
     ingest(before, tmp_path / "2022.txt")
     assert Report.objects.get(pk=flattened.pk).status == Status.NEEDS_REVIEW  # narrowed, never decided
-    client = Client()
-    client.force_login(alice)
-    page = client.get(f"/admin/review/report/{flattened.pk}/review/").content.decode()
-    found = re.search(r'<script id="findings-data" type="application/json">(.*?)</script>', page, re.S)
-    assert found
-    offered = next(f for f in json.loads(found.group(1)) if f.get("options"))
+    _, offered = offered_readings(alice, flattened)
     assert len(offered["options"]) == 21
     fits = dict(zip(map(tuple, offered["options"]), offered["option_fits"]))
     assert [reading for reading, fit in fits.items() if not fit] == [(77, 132, 470)]
@@ -164,12 +169,7 @@ def test_another_copy_of_the_same_report_marks_the_reading_it_holds(tmp_path: Pa
     web_page = services.ingest_path(write_html(expected, tmp_path / "page.html")).report
     assert web_page.status == Status.ACCEPTED and (web_page.organization, web_page.year) == ("平潭综合实验区", 2021)
     assert Report.objects.get(pk=text_page.pk).status == Status.NEEDS_REVIEW
-    client = Client()
-    client.force_login(alice)
-    page = client.get(f"/admin/review/report/{text_page.pk}/review/").content.decode()
-    found = re.search(r'<script id="findings-data" type="application/json">(.*?)</script>', page, re.S)
-    assert found
-    offered = next(f for f in json.loads(found.group(1)) if f.get("options"))
+    page, offered = offered_readings(alice, text_page)
     marked = {tuple(o): t for o, t in zip(offered["options"], offered["option_twins"], strict=True) if t}
     assert marked == {(69, 3, 665): [f"#{web_page.pk} page.html (accepted automatically)"]}
     assert "Also stored for 平潭综合实验区 2021:" in page
